@@ -1,0 +1,2 @@
+/** DI token for the process configuration (CountersignConfig). */
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ApiModule, type ApiModuleOptions } from './app.module.js';
+import { ApiExceptionFilter } from './http/api-exception.filter.js';
+import { Metrics } from './metrics/metrics.js';
+
+/** Builds the API application (not yet listening); used by main and by the e2e tests. */
+export async function createApiApp(options: ApiModuleOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: options.config.bodyLimitBytes, logger: false });
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.register(options), adapter, {
+    logger: options.config.logLevel === 'silent' ? false : ['error', 'warn'],
+    abortOnError: false,
+  });
+  app.useGlobalFilters(new ApiExceptionFilter(options.log));
+  const metrics = app.get(Metrics);
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onResponse', (request, reply, done) => {
+      metrics.increment('countersign_http_requests_total', { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
+      done();
+    });
+  await app.init();
+  return app;
+}

@@ -1,0 +1,42 @@
+import { EVENT_STORE, type EventStore } from '@countersign/event-store';
+import { ReadModelQueries } from '@countersign/read-models';
+import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { Public } from '../auth/public.decorator.js';
+import { Metrics } from '../metrics/metrics.js';
+
+@Controller()
+export class HealthController {
+  constructor(
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    private readonly queries: ReadModelQueries,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** Liveness and readiness: database reachable, log head and each projection's lag. 503 when the database is down. */
+  @Public()
+  @Get('health')
+  async health(@Res({ passthrough: true }) reply: FastifyReply) {
+    try {
+      const [head, checkpoints] = await Promise.all([this.eventStore.headPosition(), this.queries.checkpoints()]);
+      const projections = checkpoints.map((checkpoint) => ({ ...checkpoint, lag: Math.max(0, head - checkpoint.position) }));
+      return { status: 'ok', details: { database: 'up', log: { headPosition: head }, projections } };
+    } catch {
+      void reply.status(503);
+      return { status: 'unavailable', details: { database: 'down', message: 'database unreachable' } };
+    }
+  }
+
+  /** Prometheus text format. */
+  @Get('metrics')
+  @Header('content-type', 'text/plain; version=0.0.4')
+  async render(): Promise<string> {
+    const [head, checkpoints] = await Promise.all([this.eventStore.headPosition(), this.queries.checkpoints()]);
+    this.metrics.set('countersign_log_head_position', {}, head);
+    for (const checkpoint of checkpoints) {
+      this.metrics.set('countersign_projection_position', { projection: checkpoint.projection }, checkpoint.position);
+      this.metrics.set('countersign_projection_lag_events', { projection: checkpoint.projection }, Math.max(0, head - checkpoint.position));
+    }
+    return this.metrics.render();
+  }
+}

@@ -1,0 +1,26 @@
+import type { Actor, DomainError, JsonObject, JsonValue, Plan } from '@countersign/domain';
+import { Command } from '@nestjs/cqrs';
+import type { SubmitMutationDto } from './submit-mutation.dto.js';
+
+export type SubmitMutationResult =
+  | { kind: 'rejected'; error: DomainError }
+  | { kind: 'planned'; plan: Plan }
+  | {
+      kind: 'recorded';
+      mutationId: string;
+      status: 'applied' | 'pending' | 'denied';
+      plan: Plan;
+      stateVersion: number;
+      expiresAt?: string;
+      position: number;
+    };
+
+export class SubmitMutationCommand extends Command<SubmitMutationResult> {
+  constructor(
+    readonly request: Omit<SubmitMutationDto, 'payload' | 'metadata'> & { payload: JsonValue; metadata?: JsonObject },
+    readonly actor: Actor,
+    readonly correlationId: string,
+  ) {
+    super();
+  }
+}

@@ -1,0 +1,93 @@
+import { RISK_LEVELS, SIDE_EFFECT_SEVERITIES, type RiskLevel, type SideEffectSeverity } from '@countersign/domain';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  MaxLength,
+  Min,
+} from 'class-validator';
+
+/** The submit envelope (BRIEF §4). The actor is never a field: it comes from the bearer token. */
+export class SubmitMutationDto {
+  @IsString()
+  @Matches(/^[a-z][a-z0-9-]{0,62}$/, { message: 'stateType must be a registered contract name (lower-case, digits, dashes)' })
+  stateType!: string;
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/, { message: 'stateId must be 1-200 characters of letters, digits and . _ : @ -' })
+  stateId!: string;
+
+  @IsString()
+  @Length(1, 64)
+  transition!: string;
+
+  @IsObject()
+  payload!: Record<string, unknown>;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  expectedVersion?: number;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  idempotencyKey?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsUUID('all', { each: true })
+  dependsOn?: string[];
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  notBefore?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:\/-]{0,63}$/, { each: true, message: 'each tag must be 1-64 characters of letters, digits and . _ : / -' })
+  tags?: string[];
+
+  @IsOptional()
+  @IsObject()
+  metadata?: Record<string, unknown>;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  estimatedBlastRadius?: number;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  category?: string;
+
+  @IsOptional()
+  @IsIn(RISK_LEVELS)
+  riskLevel?: RiskLevel;
+
+  @IsOptional()
+  @IsIn(SIDE_EFFECT_SEVERITIES)
+  sideEffectSeverity?: SideEffectSeverity;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  reason?: string;
+
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
+}

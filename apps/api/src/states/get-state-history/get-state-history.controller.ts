@@ -1,0 +1,32 @@
+import { InvalidQueryError } from '@countersign/read-models';
+import { Controller, Get, Param, Query as QueryParams } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiError } from '../../http/api-error.js';
+import { DEFAULT_PAGE_SIZE, PageQueryDto } from '../../http/pagination.dto.js';
+import { ReadYourWrites } from '../../http/read-your-writes.js';
+import { envelopeValidationPipe } from '../../http/validation.js';
+import { GetStateHistoryQuery } from './get-state-history.query.js';
+
+@Controller('v1/states')
+export class GetStateHistoryController {
+  constructor(
+    private readonly queryBus: QueryBus,
+    private readonly readYourWrites: ReadYourWrites,
+  ) {}
+
+  /** One item per applied version, oldest first; `{ items, nextCursor }`. */
+  @Get(':type/:id/history')
+  async history(
+    @Param('type') stateType: string,
+    @Param('id') stateId: string,
+    @QueryParams(envelopeValidationPipe('invalid_query')) query: PageQueryDto,
+  ) {
+    await this.readYourWrites.await(['state_history'], query.minPosition);
+    try {
+      return await this.queryBus.execute(new GetStateHistoryQuery(stateType, stateId, { limit: query.limit ?? DEFAULT_PAGE_SIZE, cursor: query.cursor }));
+    } catch (error) {
+      if (error instanceof InvalidQueryError) throw new ApiError('invalid_query', error.message, { parameter: error.parameter });
+      throw error;
+    }
+  }
+}

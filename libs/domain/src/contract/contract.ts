@@ -1,0 +1,110 @@
+import type { Actor, ClassificationDefaults } from './classification.js';
+import { compileSchema, type JsonSchema, type SchemaValidator } from './json-schema.js';
+import type { JsonValue } from '../json/json.js';
+import type { Op } from '../json/ops.js';
+import type { Policy, Suggestion } from '../policy/policy.js';
+
+export interface TransitionInput<State, Payload> {
+  /** The current document; null when the state does not exist yet (creating transitions). */
+  state: State | null;
+  payload: Payload;
+}
+
+export interface GuardInput<State, Payload> extends TransitionInput<State, Payload> {
+  actor: Actor;
+  /** The document the transition would produce. */
+  after: State;
+}
+
+export interface GuardViolation {
+  message: string;
+  suggestions?: Suggestion[];
+}
+
+/** A contract rule: returns nothing when the change is acceptable, a violation otherwise. */
+export type Guard<State, Payload> = (input: GuardInput<State, Payload>) => GuardViolation | undefined;
+
+export interface TransitionDefinition<State, Payload> {
+  description?: string;
+  payloadSchema: JsonSchema;
+  /** Creating transitions run only on a state that does not exist yet; all others only on one that does. */
+  creates?: boolean;
+  effects: (input: TransitionInput<State, Payload>) => Op[];
+  guards?: Guard<State, Payload>[];
+  /** True when the inverse can be derived from the before-image of the changed paths. */
+  reversible?: boolean;
+  classification?: ClassificationDefaults | ((input: TransitionInput<State, Payload>) => ClassificationDefaults);
+}
+
+export interface ContractDefinition<State> {
+  stateType: string;
+  description?: string;
+  stateSchema: JsonSchema;
+  classification?: ClassificationDefaults;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each transition declares its own payload type
+  transitions: Record<string, TransitionDefinition<State, any>>;
+  policies?: Policy<State>[];
+}
+
+/** A registered contract: its definition plus compiled validators. */
+export interface Contract<State = JsonValue> {
+  readonly stateType: string;
+  readonly definition: ContractDefinition<State>;
+  readonly validateState: SchemaValidator;
+  readonly payloadValidators: Readonly<Record<string, SchemaValidator>>;
+}
+
+const STATE_TYPE_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
+const TRANSITION_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
+
+/** Checks and compiles a contract definition; throws on a malformed definition (a programming error). */
+export function defineContract<State>(definition: ContractDefinition<State>): Contract<State> {
+  if (!STATE_TYPE_PATTERN.test(definition.stateType)) {
+    throw new Error(`contract stateType "${definition.stateType}" must match ${STATE_TYPE_PATTERN}`);
+  }
+  const names = Object.keys(definition.transitions);
+  if (names.length === 0) throw new Error(`contract ${definition.stateType} has no transitions`);
+  if (!names.some((name) => definition.transitions[name]?.creates)) {
+    throw new Error(`contract ${definition.stateType} needs at least one creating transition`);
+  }
+  const payloadValidators: Record<string, SchemaValidator> = {};
+  for (const name of names) {
+    if (!TRANSITION_PATTERN.test(name)) throw new Error(`transition "${name}" of ${definition.stateType} must match ${TRANSITION_PATTERN}`);
+    const transition = definition.transitions[name] as TransitionDefinition<State, unknown>;
+    payloadValidators[name] = compileSchema(transition.payloadSchema, `${definition.stateType}.${name} payload`);
+  }
+  return Object.freeze({
+    stateType: definition.stateType,
+    definition,
+    validateState: compileSchema(definition.stateSchema, `${definition.stateType} state`),
+    payloadValidators: Object.freeze(payloadValidators),
+  });
+}
+
+/** The public description of a contract, served by GET /v1/contracts. */
+export interface ContractDescription {
+  stateType: string;
+  description?: string;
+  stateSchema: JsonSchema;
+  classification: ClassificationDefaults;
+  transitions: { name: string; description?: string; creates: boolean; reversible: boolean; payloadSchema: JsonSchema }[];
+  policies: { name: string; description?: string }[];
+}
+
+export function describeContract(contract: Contract<unknown>): ContractDescription {
+  const { definition } = contract;
+  return {
+    stateType: contract.stateType,
+    description: definition.description,
+    stateSchema: definition.stateSchema,
+    classification: definition.classification ?? {},
+    transitions: Object.entries(definition.transitions).map(([name, transition]) => ({
+      name,
+      description: transition.description,
+      creates: transition.creates === true,
+      reversible: transition.reversible === true,
+      payloadSchema: transition.payloadSchema,
+    })),
+    policies: (definition.policies ?? []).map((policy) => ({ name: policy.name, description: policy.description })),
+  };
+}

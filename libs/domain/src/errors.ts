@@ -1,0 +1,22 @@
+/**
+ * An expected failure of a command, with a stable code that the HTTP edge maps to a status
+ * in exactly one place. Domain functions return these as values; they never throw them.
+ */
+export interface DomainError {
+  code: DomainErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export type DomainErrorCode =
+  | 'unknown_contract'
+  | 'unknown_transition'
+  | 'invalid_payload'
+  | 'state_not_found'
+  | 'state_already_exists'
+  | 'effect_failed'
+  | 'version_conflict';
+
+export function domainError(code: DomainErrorCode, message: string, details?: Record<string, unknown>): DomainError {
+  return details === undefined ? { code, message } : { code, message, details };
+}

@@ -1,0 +1,155 @@
+import { createHash } from 'node:crypto';
+import { resolveClassification, type Actor, type Classification, type ClassificationRequest } from '../contract/classification.js';
+import type { Contract, TransitionDefinition } from '../contract/contract.js';
+import { domainError, type DomainError } from '../errors.js';
+import { diffDocuments, type DiffEntry } from '../json/diff.js';
+import { canonicalJson, isJsonObject, type JsonValue } from '../json/json.js';
+import { applyOps, OpError, type Op } from '../json/ops.js';
+import { evaluatePolicies, type Decision, type Policy, type Requirement, type Suggestion } from '../policy/policy.js';
+
+/** The state a plan is computed against. */
+export interface PlanBase {
+  exists: boolean;
+  document: JsonValue | null;
+  version: number;
+}
+
+export interface PlanInput {
+  contract: Contract<unknown>;
+  stateId: string;
+  transition: string;
+  payload: JsonValue;
+  actor: Actor;
+  base: PlanBase;
+  classification: ClassificationRequest;
+  /** Apply no earlier than this instant (ISO 8601); adds a `schedule` requirement when in the future. */
+  notBefore?: string;
+  /** The command's clock (ISO 8601). */
+  now: string;
+}
+
+/**
+ * The deterministic result of evaluating a mutation without applying it. The same inputs give
+ * the same plan and the same hash (ADR 0003).
+ */
+export interface Plan {
+  stateType: string;
+  stateId: string;
+  transition: string;
+  payload: JsonValue;
+  baseVersion: number;
+  ops: Op[];
+  diff: DiffEntry[];
+  after: JsonValue;
+  classification: Classification;
+  decision: Decision;
+  requirements: Requirement[];
+  hash: string;
+}
+
+export type PlanResult = { ok: true; plan: Plan } | { ok: false; error: DomainError };
+
+export function planMutation(input: PlanInput): PlanResult {
+  const { contract, base } = input;
+  const transition = contract.definition.transitions[input.transition] as TransitionDefinition<JsonValue, JsonValue> | undefined;
+  if (!transition) {
+    return fail(domainError('unknown_transition', `${contract.stateType} has no transition "${input.transition}"`, {
+      transition: input.transition,
+      transitions: Object.keys(contract.definition.transitions),
+    }));
+  }
+  const violations = contract.payloadValidators[input.transition]?.(input.payload) ?? [];
+  if (violations.length > 0) {
+    return fail(domainError('invalid_payload', `payload does not match the schema of ${contract.stateType}.${input.transition}`, { violations }));
+  }
+  if (input.notBefore !== undefined && Number.isNaN(Date.parse(input.notBefore))) {
+    return fail(domainError('invalid_payload', `notBefore "${input.notBefore}" is not a date-time`, {
+      violations: [{ path: 'notBefore', message: 'must be an ISO 8601 date-time' }],
+    }));
+  }
+  if (transition.creates && base.exists) {
+    return fail(domainError('state_already_exists', `${contract.stateType}/${input.stateId} already exists; "${input.transition}" only creates`, { version: base.version }));
+  }
+  if (!transition.creates && !base.exists) {
+    return fail(domainError('state_not_found', `${contract.stateType}/${input.stateId} does not exist; create it first`, {
+      creatingTransitions: Object.entries(contract.definition.transitions).filter(([, t]) => t.creates).map(([name]) => name),
+    }));
+  }
+
+  const transitionInput = { state: base.document, payload: input.payload };
+  let ops: Op[];
+  let after: JsonValue;
+  try {
+    ops = transition.effects(transitionInput);
+    after = applyOps(base.document, ops);
+  } catch (error) {
+    if (error instanceof OpError) return fail(domainError('effect_failed', error.message, { op: error.op }));
+    throw error;
+  }
+  // A creating change lists each field it adds rather than one change of the whole document.
+  const diff = diffDocuments(base.document === null && isJsonObject(after) ? {} : base.document, after);
+  const transitionDefaults = typeof transition.classification === 'function' ? transition.classification(transitionInput) : transition.classification;
+  const classification = resolveClassification([contract.definition.classification ?? {}, transitionDefaults ?? {}], input.classification);
+
+  const decision = decide(input, transition, after, diff, classification);
+  const requirements = decision.outcome === 'require' ? decision.requirements : [];
+  const planBody = {
+    stateType: contract.stateType,
+    stateId: input.stateId,
+    transition: input.transition,
+    payload: input.payload,
+    baseVersion: base.version,
+    ops,
+    diff,
+    after,
+    classification,
+    decision,
+    requirements,
+  };
+  return { ok: true, plan: { ...planBody, hash: hashPlan(planBody) } };
+}
+
+function decide(input: PlanInput, transition: TransitionDefinition<JsonValue, JsonValue>, after: JsonValue, diff: DiffEntry[], classification: Classification): Decision {
+  const { contract, base } = input;
+  const stateViolations = contract.validateState(after);
+  if (stateViolations.length > 0) {
+    const details = stateViolations.map((violation) => `${violation.path} ${violation.message}`).join('; ');
+    return guardDenial(`the resulting ${contract.stateType} violates its state schema: ${details}`, []);
+  }
+  for (const guard of transition.guards ?? []) {
+    const violation = guard({ state: base.document, payload: input.payload, actor: input.actor, after });
+    if (violation) return guardDenial(violation.message, violation.suggestions ?? []);
+  }
+  const decision = evaluatePolicies<JsonValue>((contract.definition.policies ?? []) as Policy<JsonValue>[], {
+    stateType: contract.stateType,
+    stateId: input.stateId,
+    transition: input.transition,
+    payload: input.payload,
+    actor: input.actor,
+    before: base.document,
+    after,
+    diff,
+    classification,
+    version: base.version,
+  });
+  if (decision.outcome === 'deny' || input.notBefore === undefined || Date.parse(input.notBefore) <= Date.parse(input.now)) {
+    return decision;
+  }
+  const schedule: Requirement = { kind: 'schedule', notBefore: new Date(Date.parse(input.notBefore)).toISOString() };
+  return decision.outcome === 'require'
+    ? { ...decision, requirements: [...decision.requirements, schedule] }
+    : { outcome: 'require', requirements: [schedule], policies: decision.policies };
+}
+
+function guardDenial(reason: string, suggestions: Suggestion[]): Decision {
+  return { outcome: 'deny', deniedBy: 'guard', code: 'guard_denied', reason, suggestions, policies: [] };
+}
+
+function fail(error: DomainError): PlanResult {
+  return { ok: false, error };
+}
+
+/** SHA-256 over the canonical JSON of everything that determines the plan. */
+export function hashPlan(planBody: Omit<Plan, 'hash'>): string {
+  return createHash('sha256').update(canonicalJson(planBody)).digest('hex');
+}

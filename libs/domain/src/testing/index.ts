@@ -1,0 +1,2 @@
+export * from './decider-test-kit.js';
+export * from './quota.contract.js';

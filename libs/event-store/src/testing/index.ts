@@ -1,0 +1,2 @@
+export { describeEventStoreConformance, type EventStoreHarness } from './event-store.conformance.js';
+export { sleep, waitUntil } from './wait-until.js';

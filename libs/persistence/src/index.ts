@@ -1,0 +1,2 @@
+export { startEmbeddedPostgres, findFreePort, type EmbeddedPostgresOptions, type RunningPostgres } from './embedded-postgres.js';
+export { withDatabase, databaseName, redactUrl } from './database-url.js';

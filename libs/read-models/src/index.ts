@@ -1,0 +1,22 @@
+export { READ_MODELS_SCHEMA_SQL, ReadModelsSchema1763800100000, readModelMigrations } from './migrations/read-models-schema.js';
+export type { Projection, SqlExecutor } from './projections/projection.js';
+export { mutationsProjection } from './projections/mutations.projection.js';
+export { statesProjection, stateHistoryProjection } from './projections/states.projection.js';
+export { ProjectionRunner, type ProjectionRunnerOptions, type RebuildProgress } from './runner/projection-runner.js';
+export { InvalidQueryError, encodeCursor, decodeCursor } from './queries/cursor.js';
+export {
+  ReadModelQueries,
+  type MutationFilters,
+  type MutationRecord,
+  type Page,
+  type PageRequest,
+  type StateHistoryItem,
+  type StateRecord,
+  type TimelineEntry,
+} from './queries/read-model-queries.js';
+
+import { mutationsProjection } from './projections/mutations.projection.js';
+import { stateHistoryProjection, statesProjection } from './projections/states.projection.js';
+
+/** Every read-model projection, in the order they are started. */
+export const allProjections = [mutationsProjection, statesProjection, stateHistoryProjection] as const;

@@ -1,0 +1,248 @@
+import type { DataSource } from 'typeorm';
+import { decodeCursor, encodeCursor } from './cursor.js';
+
+export interface MutationFilters {
+  actor?: string;
+  actorKind?: string;
+  stateType?: string;
+  stateId?: string;
+  transition?: string;
+  status?: string;
+  category?: string;
+  riskLevel?: string;
+  sideEffectSeverity?: string;
+  /** Any of these tags. */
+  tag?: string[];
+  /** All of these tags. */
+  tags?: string[];
+  /** Requested at or after (ISO 8601). */
+  from?: string;
+  /** Requested before (ISO 8601). */
+  to?: string;
+}
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface MutationRecord {
+  mutationId: string;
+  stateType: string;
+  stateId: string;
+  transition: string;
+  status: string;
+  actor: { id: string; kind: string; roles: string[] };
+  reason: string | null;
+  category: string;
+  riskLevel: string;
+  sideEffectSeverity: string;
+  tags: string[];
+  metadata: Record<string, unknown>;
+  estimatedBlastRadius: number;
+  payload: unknown;
+  evaluation: unknown;
+  requirements: unknown[] | null;
+  denial: unknown;
+  diff: unknown[] | null;
+  planHash: string;
+  baseVersion: number;
+  expectedVersion: number | null;
+  stateVersion: number | null;
+  idempotencyKey: string | null;
+  dependsOn: string[];
+  notBefore: string | null;
+  requestedAt: string;
+  expiresAt: string | null;
+  appliedAt: string | null;
+  finishedAt: string | null;
+  position: number;
+}
+
+export interface TimelineEntry {
+  type: string;
+  at: string;
+  position: number;
+  data: Record<string, unknown>;
+}
+
+export interface StateRecord {
+  stateType: string;
+  stateId: string;
+  state: unknown;
+  version: number;
+  lastMutationId: string;
+  updatedAt: string;
+  position: number;
+}
+
+export interface StateHistoryItem {
+  version: number;
+  mutationId: string;
+  transition: string;
+  diff: unknown[];
+  actor: { id: string; kind: string };
+  appliedAt: string;
+  position: number;
+}
+
+type Row = Record<string, unknown>;
+
+/** Read-side queries: plain SQL over the read models (no domain involved). */
+export class ReadModelQueries {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async getMutation(mutationId: string): Promise<(MutationRecord & { timeline: TimelineEntry[] }) | null> {
+    const rows = (await this.dataSource.query('SELECT * FROM mutations WHERE mutation_id = $1', [mutationId])) as Row[];
+    if (!rows[0]) return null;
+    const timeline = (await this.dataSource.query(
+      'SELECT event_type, occurred_at, position, data FROM mutation_timeline WHERE mutation_id = $1 ORDER BY position',
+      [mutationId],
+    )) as Row[];
+    return {
+      ...toMutationRecord(rows[0]),
+      timeline: timeline.map((row) => ({ type: String(row.event_type), at: iso(row.occurred_at) as string, position: Number(row.position), data: row.data as Record<string, unknown> })),
+    };
+  }
+
+  /** Newest first, by (requested_at, mutation_id); the cursor makes pages stable while rows are added. */
+  async listMutations(filters: MutationFilters, page: PageRequest): Promise<Page<MutationRecord>> {
+    const where: string[] = [];
+    const parameters: unknown[] = [];
+    const add = (clause: (placeholder: string) => string, value: unknown) => {
+      parameters.push(value);
+      where.push(clause(`$${parameters.length}`));
+    };
+    if (filters.actor !== undefined) add((p) => `actor_id = ${p}`, filters.actor);
+    if (filters.actorKind !== undefined) add((p) => `actor_kind = ${p}`, filters.actorKind);
+    if (filters.stateType !== undefined) add((p) => `state_type = ${p}`, filters.stateType);
+    if (filters.stateId !== undefined) add((p) => `state_id = ${p}`, filters.stateId);
+    if (filters.transition !== undefined) add((p) => `transition = ${p}`, filters.transition);
+    if (filters.status !== undefined) add((p) => `status = ${p}`, filters.status);
+    if (filters.category !== undefined) add((p) => `category = ${p}`, filters.category);
+    if (filters.riskLevel !== undefined) add((p) => `risk_level = ${p}`, filters.riskLevel);
+    if (filters.sideEffectSeverity !== undefined) add((p) => `side_effect_severity = ${p}`, filters.sideEffectSeverity);
+    if (filters.tag?.length) add((p) => `tags && ${p}::text[]`, filters.tag);
+    if (filters.tags?.length) add((p) => `tags @> ${p}::text[]`, filters.tags);
+    if (filters.from !== undefined) add((p) => `requested_at >= ${p}`, filters.from);
+    if (filters.to !== undefined) add((p) => `requested_at < ${p}`, filters.to);
+    if (page.cursor !== undefined) {
+      const [requestedAt, mutationId] = decodeCursor(page.cursor, ['string', 'string']);
+      parameters.push(requestedAt, mutationId);
+      where.push(`(requested_at, mutation_id) < ($${parameters.length - 1}::timestamptz, $${parameters.length}::uuid)`);
+    }
+    parameters.push(page.limit + 1);
+    const rows = (await this.dataSource.query(
+      `SELECT * FROM mutations ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY requested_at DESC, mutation_id DESC LIMIT $${parameters.length}`,
+      parameters,
+    )) as Row[];
+    const items = rows.slice(0, page.limit).map(toMutationRecord);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > page.limit && last ? encodeCursor([last.requestedAt, last.mutationId]) : null };
+  }
+
+  async getState(stateType: string, stateId: string): Promise<StateRecord | null> {
+    const rows = (await this.dataSource.query('SELECT * FROM states WHERE state_type = $1 AND state_id = $2', [stateType, stateId])) as Row[];
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      stateType: String(row.state_type),
+      stateId: String(row.state_id),
+      state: row.document,
+      version: Number(row.version),
+      lastMutationId: String(row.last_mutation_id),
+      updatedAt: iso(row.updated_at) as string,
+      position: Number(row.position),
+    };
+  }
+
+  /** Oldest version first; the cursor is the last version seen. */
+  async stateHistory(stateType: string, stateId: string, page: PageRequest): Promise<Page<StateHistoryItem>> {
+    const after = page.cursor === undefined ? 0 : Number(decodeCursor(page.cursor, ['number'])[0]);
+    const rows = (await this.dataSource.query(
+      `SELECT * FROM state_history WHERE state_type = $1 AND state_id = $2 AND version > $3 ORDER BY version LIMIT $4`,
+      [stateType, stateId, after, page.limit + 1],
+    )) as Row[];
+    const items = rows.slice(0, page.limit).map((row) => ({
+      version: Number(row.version),
+      mutationId: String(row.mutation_id),
+      transition: String(row.transition),
+      diff: row.diff as unknown[],
+      actor: { id: String(row.actor_id), kind: String(row.actor_kind) },
+      appliedAt: iso(row.applied_at) as string,
+      position: Number(row.position),
+    }));
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > page.limit && last ? encodeCursor([last.version]) : null };
+  }
+
+  async checkpoints(): Promise<{ projection: string; position: number; updatedAt: string }[]> {
+    const rows = (await this.dataSource.query('SELECT projection, position, updated_at FROM projection_checkpoints ORDER BY projection')) as Row[];
+    return rows.map((row) => ({ projection: String(row.projection), position: Number(row.position), updatedAt: iso(row.updated_at) as string }));
+  }
+
+  /**
+   * Read-your-writes: waits until every named projection's checkpoint reaches `position`.
+   * Works across processes because it reads the checkpoints table.
+   */
+  async waitForPosition(projections: readonly string[], position: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+      const rows = (await this.dataSource.query(
+        'SELECT count(*)::int AS reached FROM projection_checkpoints WHERE projection = ANY($1) AND position >= $2',
+        [projections, position],
+      )) as { reached: number }[];
+      if ((rows[0]?.reached ?? 0) >= projections.length) return true;
+      if (Date.now() + pause > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
+function toMutationRecord(row: Row): MutationRecord {
+  return {
+    mutationId: String(row.mutation_id),
+    stateType: String(row.state_type),
+    stateId: String(row.state_id),
+    transition: String(row.transition),
+    status: String(row.status),
+    actor: { id: String(row.actor_id), kind: String(row.actor_kind), roles: row.actor_roles as string[] },
+    reason: (row.reason as string | null) ?? null,
+    category: String(row.category),
+    riskLevel: String(row.risk_level),
+    sideEffectSeverity: String(row.side_effect_severity),
+    tags: row.tags as string[],
+    metadata: row.metadata as Record<string, unknown>,
+    estimatedBlastRadius: Number(row.estimated_blast_radius),
+    payload: row.payload,
+    evaluation: row.evaluation,
+    requirements: (row.requirements as unknown[] | null) ?? null,
+    denial: row.denial ?? null,
+    diff: (row.diff as unknown[] | null) ?? null,
+    planHash: String(row.plan_hash),
+    baseVersion: Number(row.base_version),
+    expectedVersion: row.expected_version === null ? null : Number(row.expected_version),
+    stateVersion: row.state_version === null ? null : Number(row.state_version),
+    idempotencyKey: (row.idempotency_key as string | null) ?? null,
+    dependsOn: row.depends_on as string[],
+    notBefore: iso(row.not_before),
+    requestedAt: iso(row.requested_at) as string,
+    expiresAt: iso(row.expires_at),
+    appliedAt: iso(row.applied_at),
+    finishedAt: iso(row.finished_at),
+    position: Number(row.position),
+  };
+}
+
+function iso(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
+}
+
+

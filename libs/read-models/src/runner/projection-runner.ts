@@ -1,0 +1,147 @@
+import type { EventStore, EventSubscription, LogPosition, RecordedEvent } from '@countersign/event-store';
+import type { DataSource } from 'typeorm';
+import type { Projection, SqlExecutor } from '../projections/projection.js';
+
+export interface ProjectionRunnerOptions {
+  batchSize?: number;
+  log?: (message: string) => void;
+}
+
+export interface RebuildProgress {
+  projection: string;
+  position: LogPosition;
+  head: LogPosition;
+  events: number;
+}
+
+/**
+ * Feeds one projection from the global log. Each batch and the projection's checkpoint are
+ * written in one transaction; the checkpoint row is locked first and events at or below it are
+ * skipped, so two worker replicas running the same projection never apply an event twice.
+ */
+export class ProjectionRunner {
+  private subscription: EventSubscription | undefined;
+  private handledPosition: LogPosition = 0;
+  private readonly listeners = new Set<() => void>();
+  private readonly batchSize: number;
+  private readonly log: (message: string) => void;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly eventStore: EventStore,
+    readonly projection: Projection,
+    options: ProjectionRunnerOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 500;
+    this.log = options.log ?? (() => undefined);
+  }
+
+  get name(): string {
+    return this.projection.name;
+  }
+
+  /** Last position this process has seen applied (the database checkpoint may be ahead when replicas share the work). */
+  get position(): LogPosition {
+    return this.handledPosition;
+  }
+
+  async start(): Promise<void> {
+    if (this.subscription) return;
+    this.handledPosition = await this.readCheckpoint();
+    this.subscription = this.eventStore.subscribeToAll({
+      after: this.handledPosition,
+      batchSize: this.batchSize,
+      handler: (batch) => this.applyBatch(batch),
+      onError: (error) => this.log(`projection ${this.name} failed on a batch and will retry: ${describe(error)}`),
+    });
+  }
+
+  async stop(): Promise<void> {
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    await subscription?.stop();
+  }
+
+  async readCheckpoint(): Promise<LogPosition> {
+    await this.dataSource.query(
+      'INSERT INTO projection_checkpoints (projection, position) VALUES ($1, 0) ON CONFLICT (projection) DO NOTHING',
+      [this.name],
+    );
+    const rows = (await this.dataSource.query('SELECT position FROM projection_checkpoints WHERE projection = $1', [this.name])) as { position: string }[];
+    return Number(rows[0]?.position ?? 0);
+  }
+
+  private async applyBatch(batch: readonly RecordedEvent[]): Promise<void> {
+    const last = batch[batch.length - 1];
+    if (!last) return;
+    await this.dataSource.transaction(async (manager) => {
+      const checkpoint = await lockCheckpoint(manager, this.name);
+      const fresh = batch.filter((event) => event.position > checkpoint);
+      if (fresh.length === 0) return;
+      await this.projection.apply(fresh, manager);
+      await manager.query('UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE projection = $1', [this.name, last.position]);
+    });
+    this.advanceTo(last.position);
+  }
+
+  /**
+   * Empties the projection's tables and replays the whole log into them in one transaction:
+   * readers keep seeing the old rows until the rebuilt ones commit.
+   */
+  async rebuild(onProgress?: (progress: RebuildProgress) => void): Promise<RebuildProgress> {
+    const wasRunning = this.subscription !== undefined;
+    await this.stop();
+    const head = await this.eventStore.headPosition();
+    let position: LogPosition = 0;
+    let events = 0;
+    await this.dataSource.transaction(async (manager) => {
+      await lockCheckpoint(manager, this.name);
+      await manager.query(`TRUNCATE ${this.projection.tables.map((table) => `"${table}"`).join(', ')}`);
+      for (;;) {
+        const batch = await this.eventStore.readAll({ after: position, maxCount: this.batchSize });
+        if (batch.length === 0) break;
+        await this.projection.apply(batch, manager);
+        position = batch[batch.length - 1]!.position;
+        events += batch.length;
+        onProgress?.({ projection: this.name, position, head, events });
+      }
+      await manager.query('UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE projection = $1', [this.name, position]);
+    });
+    this.handledPosition = position;
+    if (wasRunning) await this.start();
+    return { projection: this.name, position, head, events };
+  }
+
+  /** Resolves once this runner has applied `position`, or false after `timeoutMs`. */
+  async waitFor(position: LogPosition, timeoutMs: number): Promise<boolean> {
+    if (this.handledPosition >= position) return true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.listeners.delete(check);
+        resolve(false);
+      }, timeoutMs);
+      const check = () => {
+        if (this.handledPosition < position) return;
+        clearTimeout(timer);
+        this.listeners.delete(check);
+        resolve(true);
+      };
+      this.listeners.add(check);
+    });
+  }
+
+  private advanceTo(position: LogPosition): void {
+    this.handledPosition = Math.max(this.handledPosition, position);
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+async function lockCheckpoint(sql: SqlExecutor, projection: string): Promise<LogPosition> {
+  await sql.query('INSERT INTO projection_checkpoints (projection, position) VALUES ($1, 0) ON CONFLICT (projection) DO NOTHING', [projection]);
+  const rows = (await sql.query('SELECT position FROM projection_checkpoints WHERE projection = $1 FOR UPDATE', [projection])) as { position: string }[];
+  return Number(rows[0]?.position ?? 0);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { ConfigError, parseDuration } from './duration.js';
+
+export interface CountersignConfig {
+  /** HTTP port (PORT, default 3000). */
+  port: number;
+  /** HTTP bind address (HOST, default 0.0.0.0). */
+  host: string;
+  /** External PostgreSQL (DATABASE_URL); the embedded server is used when absent. */
+  databaseUrl?: string;
+  /** Folder for the embedded server's data and generated demo principals (COUNTERSIGN_DATA_DIR, default .countersign). */
+  dataDir: string;
+  /** Fixed port for the embedded server (COUNTERSIGN_EMBEDDED_PG_PORT); a free one otherwise. */
+  embeddedPostgresPort?: number;
+  principalsFile?: string;
+  principalsJson?: string;
+  contractsDir?: string;
+  /** How long a pending mutation waits (COUNTERSIGN_APPROVAL_TTL, default 24h). */
+  approvalTtlMs: number;
+  /** Longest a read with minPosition waits for projections (COUNTERSIGN_READ_WAIT_TIMEOUT, default 5s). */
+  readWaitTimeoutMs: number;
+  /** Largest accepted request body (COUNTERSIGN_BODY_LIMIT_BYTES, default 1 MiB). */
+  bodyLimitBytes: number;
+  /** Connections per pool (COUNTERSIGN_DB_POOL_SIZE, default 20). */
+  poolSize: number;
+  /** Run projection workers in this process (COUNTERSIGN_RUN_WORKER, default true for the api). */
+  runWorker: boolean;
+  /** Log lines as they happen (COUNTERSIGN_LOG=silent to mute). */
+  logLevel: 'info' | 'silent';
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): CountersignConfig {
+  return {
+    port: integer(env, 'PORT', 3000, 0, 65_535),
+    host: env.HOST || '0.0.0.0',
+    databaseUrl: nonEmpty(env.DATABASE_URL),
+    dataDir: path.resolve(cwd, env.COUNTERSIGN_DATA_DIR || '.countersign'),
+    embeddedPostgresPort: env.COUNTERSIGN_EMBEDDED_PG_PORT ? integer(env, 'COUNTERSIGN_EMBEDDED_PG_PORT', 0, 1, 65_535) : undefined,
+    principalsFile: nonEmpty(env.COUNTERSIGN_PRINCIPALS_FILE),
+    principalsJson: nonEmpty(env.COUNTERSIGN_PRINCIPALS),
+    contractsDir: env.COUNTERSIGN_CONTRACTS_DIR ? path.resolve(cwd, env.COUNTERSIGN_CONTRACTS_DIR) : undefined,
+    approvalTtlMs: parseDuration(env.COUNTERSIGN_APPROVAL_TTL || '24h', 'COUNTERSIGN_APPROVAL_TTL'),
+    readWaitTimeoutMs: parseDuration(env.COUNTERSIGN_READ_WAIT_TIMEOUT || '5s', 'COUNTERSIGN_READ_WAIT_TIMEOUT'),
+    bodyLimitBytes: integer(env, 'COUNTERSIGN_BODY_LIMIT_BYTES', 1_048_576, 1_024, 100 * 1_048_576),
+    poolSize: integer(env, 'COUNTERSIGN_DB_POOL_SIZE', 20, 2, 500),
+    runWorker: boolean(env, 'COUNTERSIGN_RUN_WORKER', true),
+    logLevel: env.COUNTERSIGN_LOG === 'silent' ? 'silent' : 'info',
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value && value.trim() !== '' ? value : undefined;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name}="${raw}" must be an integer between ${min} and ${max}`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name}="${raw}" must be true or false`);
+}

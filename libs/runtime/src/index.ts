@@ -1,0 +1,12 @@
+export { loadConfig, type CountersignConfig } from './config/countersign-config.js';
+export { parseDuration, ConfigError } from './config/duration.js';
+export { openDatabase, type DatabaseHandle } from './database/open-database.js';
+export { createDataSource, runMigrations, allMigrations } from './database/migrations.js';
+export { DatabaseModule, EVENT_STORE_POOL } from './database/database.module.js';
+export { ContractRegistry } from './contracts/contract-registry.js';
+export { loadContractModules } from './contracts/load-contracts.js';
+export { PrincipalDirectory, parsePrincipals, loadPrincipals, demoPrincipals, DEMO_PRINCIPALS, type Principal } from './auth/principals.js';
+export { ProjectionWorker, ProjectionWorkerModule } from './worker/projection-worker.js';
+export { LOG, createLog, type Log } from './log.js';
+export { LogModule } from './log.module.js';
+export { buildContractRegistry } from './contracts/build-registry.js';

@@ -1,0 +1,32 @@
+import { EVENT_STORE, type EventStore } from '@countersign/event-store';
+import { allProjections, ProjectionRunner, type RebuildProgress } from '@countersign/read-models';
+import { Inject, Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { LOG, type Log } from '../log.js';
+
+/** Runs every read-model projection in this process (api on the embedded default, or the worker app). */
+@Injectable()
+export class ProjectionWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly runners: ProjectionRunner[];
+
+  constructor(dataSource: DataSource, @Inject(EVENT_STORE) eventStore: EventStore, @Inject(LOG) log: Log) {
+    this.runners = allProjections.map((projection) => new ProjectionRunner(dataSource, eventStore, projection, { log }));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const runner of this.runners) await runner.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.runners.map((runner) => runner.stop()));
+  }
+
+  async rebuild(name: string, onProgress?: (progress: RebuildProgress) => void): Promise<RebuildProgress> {
+    const runner = this.runners.find((candidate) => candidate.name === name);
+    if (!runner) throw new Error(`unknown projection "${name}"; known: ${this.runners.map((candidate) => candidate.name).join(', ')}`);
+    return runner.rebuild(onProgress);
+  }
+}
+
+@Module({ providers: [ProjectionWorker], exports: [ProjectionWorker] })
+export class ProjectionWorkerModule {}
