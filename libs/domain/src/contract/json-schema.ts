@@ -13,13 +13,22 @@ export type SchemaValidator = (value: unknown) => SchemaViolation[];
 
 const addFormats = addFormatsModule.default;
 
+let ajvInstance: Ajv | undefined;
+
+/** One Ajv for all schemas: creating an instance (with formats) costs ~100 ms, compiling is cheap. */
+function sharedAjv(): Ajv {
+  if (!ajvInstance) {
+    ajvInstance = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+    addFormats(ajvInstance);
+  }
+  return ajvInstance;
+}
+
 /** Compiles a schema into a validator returning readable violations (empty when valid). */
 export function compileSchema(schema: JsonSchema, label: string): SchemaValidator {
-  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-  addFormats(ajv);
   let validate: ValidateFunction;
   try {
-    validate = ajv.compile(schema);
+    validate = sharedAjv().compile(schema);
   } catch (error) {
     throw new Error(`${label}: invalid JSON Schema: ${error instanceof Error ? error.message : String(error)}`);
   }

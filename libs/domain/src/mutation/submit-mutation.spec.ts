@@ -163,6 +163,14 @@ describe('decideSubmit', () => {
       expect((outcome.events[0] as MutationRequested).data.notBefore).toBe('2030-01-15T18:00:00.000Z');
     });
 
+    it('when notBefore lies beyond the approval ttl, then the mutation expires a ttl after its schedule, not before it', () => {
+      const outcome = recorded(
+        given(quota, createdWithStorage).when(submitCommand('setLimit', { name: 'storage', value: 5_000 }, { notBefore: '2030-01-20T00:00:00.000Z' }), { approvalTtlMs: ONE_DAY_MS }),
+      );
+      expect(outcome.status).toBe('pending');
+      expect(outcome.expiresAt).toBe('2030-01-21T00:00:00.000Z');
+    });
+
     it('when a policy denies, then it is requested and denied, naming the policy, and the version stays', () => {
       const outcome = recorded(given(quota, createdWithStorage).when(submitCommand('setLimit', { name: 'storage', value: 200 }, { actor: testActor({ kind: 'agent' }) })));
       expect(outcome.status).toBe('denied');

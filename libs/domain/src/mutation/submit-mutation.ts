@@ -102,7 +102,9 @@ export function decideSubmit(command: SubmitMutation, lane: LaneState, contract:
     }
     case 'require': {
       const ttl = Math.min(options.approvalTtlMs, decision.expiresInMs ?? Infinity);
-      const expiresAt = new Date(Date.parse(command.now) + ttl).toISOString();
+      // A scheduled mutation must outlive its schedule: the ttl runs from the later of now and notBefore.
+      const scheduledAt = decision.requirements.map((requirement) => (requirement.kind === 'schedule' ? Date.parse(requirement.notBefore) : -Infinity));
+      const expiresAt = new Date(Math.max(Date.parse(command.now), ...scheduledAt) + ttl).toISOString();
       const pending: MutationPending = {
         type: 'MutationPending',
         data: {

@@ -13,9 +13,11 @@ function quota(policies: Policy<Quota>[] = []): Contract<unknown> {
   return defineQuotaContract(policies) as unknown as Contract<unknown>;
 }
 
+const quotaWithoutPolicies = quota();
+
 function planInput(overrides: Partial<PlanInput> = {}): PlanInput {
   return {
-    contract: quota(),
+    contract: quotaWithoutPolicies,
     stateId: 'acme',
     transition: 'setLimit',
     payload: { name: 'storage', value: 150 },
@@ -169,7 +171,13 @@ describe('planMutation', () => {
 
     it('deny a result that violates the state schema, before any policy is asked', () => {
       const askedPolicies: string[] = [];
-      const recording: Policy<Quota> = { name: 'recording', evaluate: () => (askedPolicies.push('recording'), { outcome: 'allow' }) };
+      const recording: Policy<Quota> = {
+        name: 'recording',
+        evaluate: () => {
+          askedPolicies.push('recording');
+          return { outcome: 'allow' };
+        },
+      };
       const plan = planOf(planMutation(planInput({ contract: quota([recording]), payload: { name: 'storage', value: -5 } })));
       expect(plan.decision).toMatchObject({ outcome: 'deny', deniedBy: 'guard', code: 'guard_denied', suggestions: [] });
       expect(plan.decision.outcome === 'deny' && plan.decision.reason).toBe('the resulting tenant-quota violates its state schema: limits.storage must be >= 0');
@@ -180,7 +188,13 @@ describe('planMutation', () => {
   describe('policies', () => {
     it('see the actor, both documents, the diff, the classification and the base version', () => {
       const seen: PolicyInput<Quota>[] = [];
-      const recording: Policy<Quota> = { name: 'recording', evaluate: (input) => (seen.push(input), { outcome: 'allow' }) };
+      const recording: Policy<Quota> = {
+        name: 'recording',
+        evaluate: (input) => {
+          seen.push(input);
+          return { outcome: 'allow' };
+        },
+      };
       planMutation(planInput({ contract: quota([recording]) }));
       expect(seen).toEqual([
         {
@@ -250,8 +264,10 @@ describe('planMutation', () => {
 
   describe('determinism', () => {
     const limitValue = fc.integer({ min: 0, max: 5_000 });
+    // Compiled once: compiling a contract's schemas is far slower than planning.
+    const contract = quota([requireQuotaAdmin]);
     const planAt = (value: number, overrides: Partial<PlanInput> = {}): Plan =>
-      planOf(planMutation(planInput({ contract: quota([requireQuotaAdmin]), payload: { name: 'storage', value }, ...overrides })));
+      planOf(planMutation(planInput({ contract, payload: { name: 'storage', value }, ...overrides })));
 
     it('gives the same plan and hash for the same inputs', () => {
       fc.assert(

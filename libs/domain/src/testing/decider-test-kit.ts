@@ -2,7 +2,7 @@ import type { Actor } from '../contract/classification.js';
 import type { Contract } from '../contract/contract.js';
 import type { JsonValue } from '../json/json.js';
 import { evolveLane, foldLane, type LaneState } from '../mutation/lane.js';
-import type { MutationEvent } from '../mutation/mutation-events.js';
+import type { MutationApplied, MutationEvent } from '../mutation/mutation-events.js';
 import { decideSubmit, type SubmitMutation, type SubmitOptions, type SubmitOutcome } from '../mutation/submit-mutation.js';
 
 /** The clock every test command carries unless it says otherwise. */
@@ -34,25 +34,64 @@ export function recordedEvents(outcome: SubmitOutcome): MutationEvent[] {
   return outcome.kind === 'recorded' ? outcome.events : [];
 }
 
-/**
- * Runs commands one after another on one lane, as the write side would, and returns every
- * recorded event. Mutation ids become `given-1`, `given-2`, … A rejected command throws: a
- * given history must be a valid one.
- */
-export function recordHistory<State>(typedContract: Contract<State>, commands: readonly SubmitMutation[], options: SubmitOptions = TEST_SUBMIT_OPTIONS): MutationEvent[] {
+export interface LaneRun {
+  /** The lane evolved event by event after each recorded outcome ("live"). */
+  lane: LaneState;
+  /** Every recorded event, in order: the lane's stream. */
+  events: MutationEvent[];
+  outcomes: SubmitOutcome[];
+}
+
+/** Submits commands one after another on one lane and evolves it with what each records, as the write side would. */
+export function runOnLane<State>(typedContract: Contract<State>, commands: readonly SubmitMutation[], options: SubmitOptions = TEST_SUBMIT_OPTIONS): LaneRun {
   const contract = typedContract as unknown as Contract<unknown>;
-  const stateId = commands[0]?.stateId ?? TEST_STATE_ID;
-  let lane = foldLane(contract.stateType, stateId, []);
+  let lane = foldLane(contract.stateType, commands[0]?.stateId ?? TEST_STATE_ID, []);
   const events: MutationEvent[] = [];
-  commands.forEach((command, index) => {
-    const outcome = decideSubmit({ ...command, mutationId: `given-${index + 1}` }, lane, contract, options);
-    if (outcome.kind !== 'recorded') {
-      throw new Error(`given command ${index + 1} (${command.transition}) was not recorded: ${JSON.stringify(outcome.kind === 'rejected' ? outcome.error : outcome.kind)}`);
+  const outcomes: SubmitOutcome[] = [];
+  for (const command of commands) {
+    const outcome = decideSubmit(command, lane, contract, options);
+    outcomes.push(outcome);
+    for (const event of recordedEvents(outcome)) {
+      events.push(event);
+      lane = evolveLane(lane, event);
     }
-    events.push(...outcome.events);
-    lane = outcome.events.reduce(evolveLane, lane);
+  }
+  return { lane, events, outcomes };
+}
+
+/**
+ * The events of a valid history: runs the commands on one lane with mutation ids `given-1`,
+ * `given-2`, … and throws when one is not recorded (a given history must be a valid one).
+ */
+export function recordHistory<State>(contract: Contract<State>, commands: readonly SubmitMutation[], options: SubmitOptions = TEST_SUBMIT_OPTIONS): MutationEvent[] {
+  const run = runOnLane(contract, commands.map((command, index) => ({ ...command, mutationId: `given-${index + 1}` })), options);
+  run.outcomes.forEach((outcome, index) => {
+    if (outcome.kind !== 'recorded') {
+      throw new Error(`given command ${index + 1} (${commands[index]?.transition}) was not recorded: ${JSON.stringify(outcome.kind === 'rejected' ? outcome.error : outcome.kind)}`);
+    }
   });
-  return events;
+  return run.events;
+}
+
+/**
+ * A MutationApplied that replaces the whole document: a shortcut to a state that would
+ * otherwise need approvals to reach.
+ */
+export function documentApplied(stateType: string, document: JsonValue, version = 1, stateId: string = TEST_STATE_ID): MutationApplied {
+  return {
+    type: 'MutationApplied',
+    data: {
+      mutationId: `given-document-${version}`,
+      stateType,
+      stateId,
+      transition: 'given',
+      actor: testActor({ id: 'test-setup', kind: 'service' }),
+      version,
+      ops: [{ op: 'set', path: '', value: document }],
+      diff: [],
+      appliedAt: TEST_NOW,
+    },
+  };
 }
 
 export interface GivenLane {
