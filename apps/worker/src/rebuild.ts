@@ -1,0 +1,62 @@
+import 'reflect-metadata';
+import { EVENT_STORE, type EventStore } from '@countersign/event-store';
+import { createLog, loadConfig, openDatabase, ProjectionWorker } from '@countersign/runtime';
+import { NestFactory } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { WorkerModule } from './worker.module.js';
+
+/**
+ * `npm run rebuild [-- <projection> ...]`: replays the whole log into the named read models
+ * (all by default) with a progress line, then checks the counts against the log.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLog(config.logLevel, 'rebuild');
+  const database = await openDatabase(config, log);
+  const app = await NestFactory.createApplicationContext(WorkerModule.register({ databaseUrl: database.url, poolSize: config.poolSize, log }), { logger: ['error', 'warn'] });
+  try {
+    const worker = app.get(ProjectionWorker);
+    const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : worker.runners.map((runner) => runner.name);
+    for (const name of names) {
+      const started = Date.now();
+      const result = await worker.rebuild(name, (progress) => {
+        const percent = progress.head === 0 ? 100 : Math.floor((progress.position / progress.head) * 100);
+        process.stdout.write(`\r${name}: ${progress.events} events, position ${progress.position}/${progress.head} (${percent}%)   `);
+      });
+      process.stdout.write(`\r${name}: rebuilt from ${result.events} events up to position ${result.position} in ${Date.now() - started} ms\n`);
+    }
+    await checkCounts(app.get(DataSource), app.get<EventStore>(EVENT_STORE));
+  } finally {
+    await app.close();
+    await database.close();
+  }
+}
+
+/** The final count check: read models must hold exactly what the log says. */
+async function checkCounts(dataSource: DataSource, eventStore: EventStore): Promise<void> {
+  const [{ requested, applied }] = (await dataSource.query(
+    `SELECT count(*) FILTER (WHERE event_type = 'MutationRequested')::int AS requested, count(*) FILTER (WHERE event_type = 'MutationApplied')::int AS applied FROM es_events`,
+  )) as { requested: number; applied: number }[];
+  const [{ mutations }] = (await dataSource.query('SELECT count(*)::int AS mutations FROM mutations')) as { mutations: number }[];
+  const [{ history }] = (await dataSource.query('SELECT count(*)::int AS history FROM state_history')) as { history: number }[];
+  const [{ versions }] = (await dataSource.query('SELECT coalesce(sum(version), 0)::int AS versions FROM states')) as { versions: number }[];
+  const head = await eventStore.headPosition();
+  const checks = [
+    ['mutations rows = MutationRequested events', mutations, requested],
+    ['state_history rows = MutationApplied events', history, applied],
+    ['sum of state versions = MutationApplied events', versions, applied],
+  ] as const;
+  let failed = false;
+  for (const [label, actual, expected] of checks) {
+    const ok = actual === expected;
+    failed ||= !ok;
+    process.stdout.write(`${ok ? 'ok  ' : 'FAIL'} ${label}: ${actual} vs ${expected}\n`);
+  }
+  process.stdout.write(`log head position ${head}\n`);
+  if (failed) process.exitCode = 2;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`countersign rebuild failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
