@@ -103,7 +103,7 @@ function readPid(file: string): number | undefined {
 async function takeOverRunningServer(dataDir: string, clusterDir: string, log: (line: string) => void): Promise<RunningPostgres | undefined> {
   const pidFile = path.join(clusterDir, 'postmaster.pid');
   const pid = readPid(pidFile);
-  if (pid === undefined || !isAlive(pid)) return undefined;
+  if (pid === undefined || !isAlive(pid) || !servesCluster(pid, clusterDir)) return undefined;
   const owner = readPid(ownerFile(dataDir));
   if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
     const port = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[3] ?? '', 10);
@@ -117,6 +117,21 @@ async function takeOverRunningServer(dataDir: string, clusterDir: string, log: (
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`PostgreSQL pid ${pid} holding ${clusterDir} did not stop within 15 s`);
+}
+
+/**
+ * A pid file left by a crash outlives its server: after a reboot or container restart its pid may
+ * name an unrelated process, even this one. Only a postgres started on this cluster counts.
+ */
+function servesCluster(pid: number, clusterDir: string): boolean {
+  if (pid === process.pid || pid === process.ppid) return false;
+  let commandLine: string;
+  try {
+    commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return process.platform !== 'linux'; // no /proc to ask: trust the pid file
+  }
+  return commandLine.split('\0').includes(clusterDir);
 }
 
 function isAlive(pid: number): boolean {

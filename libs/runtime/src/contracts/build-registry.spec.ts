@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildContractRegistry } from './build-registry.js';
 import { loadContractModules } from './load-contracts.js';
@@ -58,8 +61,11 @@ describe('loading contract modules from COUNTERSIGN_CONTRACTS_DIR', () => {
 
   async function contractsFolder(files: Record<string, string>): Promise<string> {
     const directory = path.join(workDir, `folder-${++folders}`);
-    await mkdir(directory);
-    for (const [name, text] of Object.entries(files)) await writeFile(path.join(directory, name), text);
+    for (const [name, text] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(directory, name)), { recursive: true });
+      await writeFile(path.join(directory, name), text);
+    }
+    await mkdir(directory, { recursive: true });
     return directory;
   }
 
@@ -107,6 +113,26 @@ describe('loading contract modules from COUNTERSIGN_CONTRACTS_DIR', () => {
     expect(loaded.map(({ contract }) => contract.stateType)).toEqual(['lot-from-mts', 'lot-from-ts']);
   });
 
+  it('resolves relative imports of TypeScript and JavaScript modules against their own folder', async () => {
+    const directory = await contractsFolder({
+      'lib/schemas.mjs': "export const spacesSchema = { type: 'integer', minimum: 0 };\n",
+      'garage.ts': `import { defineContract } from '@countersign/domain';
+import { spacesSchema } from './lib/schemas.mjs';
+export const garage = defineContract({ stateType: 'garage', stateSchema: spacesSchema, transitions: { open: { creates: true, payloadSchema: { type: 'object' }, effects: () => [] } } });
+`,
+      'car-park.mjs': `import { defineContract } from '@countersign/domain';
+export * from './lib/schemas.mjs';
+const { spacesSchema } = await import('./lib/schemas.mjs');
+export const carPark = defineContract({ stateType: 'car-park', stateSchema: spacesSchema, transitions: { open: { creates: true, payloadSchema: { type: 'object' }, effects: () => [] } } });
+`,
+    });
+    const loaded = await loadContractModules(directory);
+    expect(loaded.map(({ contract }) => [contract.stateType, contract.validateState(-1).length > 0])).toEqual([
+      ['car-park', true],
+      ['garage', true],
+    ]);
+  });
+
   it('skips declaration files and files that are not modules', async () => {
     const directory = await contractsFolder({
       'parking-lot.contract.ts': parkingLotModule,
@@ -133,6 +159,21 @@ describe('loading contract modules from COUNTERSIGN_CONTRACTS_DIR', () => {
 
   it('accepts an empty folder', async () => {
     expect(await loadContractModules(await contractsFolder({}))).toEqual([]);
+  });
+
+  it('loads TypeScript and .mjs modules from a folder outside the repository with the built library in plain Node', async () => {
+    // Jest resolves @countersign/domain through its moduleNameMapper from any folder; plain Node
+    // (as in production) resolves it through the workspace package, whose default export is dist.
+    const buildRegistryUrl = new URL('../../dist/contracts/build-registry.js', import.meta.url).href;
+    const directory = await contractsFolder({ 'parking-lot.contract.ts': parkingLotModule, 'lots.mjs': plainJsModule(['garage'], 'default-array') });
+    const script = `const { buildContractRegistry } = await import(process.argv[1]);
+const registry = await buildContractRegistry(process.argv[2], () => undefined);
+process.stdout.write(JSON.stringify(registry.stateTypes()));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, buildRegistryUrl, directory], {
+      cwd: path.dirname(fileURLToPath(import.meta.url)),
+      timeout: 20_000,
+    });
+    expect(JSON.parse(stdout)).toEqual(['credit-limit', 'feature-flag', 'garage', 'parking-lot']);
   });
 
   it('refuses a module that exports no contract, naming the file', async () => {

@@ -1,14 +1,18 @@
-import { readdir, readFile, writeFile, mkdtemp } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Contract } from '@countersign/domain';
 
+/** `from '…'`, `import '…'` and `import('…')` specifiers of an ES module's text. */
+const IMPORT_SPECIFIER = /(\bfrom\s*|\bimport\s*\(?\s*)(['"])([^'"\n]+)\2/g;
+const IMPORTS_DOMAIN = /(\bfrom\s*|\bimport\s*\(?\s*)(['"])@countersign\/domain\2/;
+
 /**
  * Loads every contract module (`*.ts`, `*.mts`, `*.js`, `*.mjs`) in `directory`. A module
  * exports contracts made with `defineContract` (any named or default export; arrays too).
- * TypeScript modules are transpiled on the fly; their `@countersign/domain` imports are bound
- * to this process's domain library so the folder can live anywhere.
+ * TypeScript modules are transpiled on the fly; their `@countersign/domain` imports (JavaScript
+ * modules' too) are bound to this process's domain library so the folder can live anywhere.
  */
 export async function loadContractModules(directory: string): Promise<{ contract: Contract<unknown>; file: string }[]> {
   let files: string[];
@@ -19,22 +23,31 @@ export async function loadContractModules(directory: string): Promise<{ contract
   }
   const loaded: { contract: Contract<unknown>; file: string }[] = [];
   let compiledDir: string | undefined;
-  for (const file of files) {
-    const source = path.join(directory, file);
-    let url = pathToFileURL(source).href;
-    if (/\.m?ts$/.test(file)) {
-      compiledDir ??= await mkdtemp(path.join(os.tmpdir(), 'countersign-contracts-'));
-      url = await transpile(source, path.join(compiledDir, file.replace(/\.m?ts$/, '.mjs')));
+  try {
+    for (const file of files) {
+      const source = path.join(directory, file);
+      let url = pathToFileURL(source).href;
+      const typescript = /\.m?ts$/.test(file);
+      const text = await readFile(source, 'utf8');
+      // A JavaScript module that does not import the domain by name (ESM) runs in place, untouched.
+      if (typescript || IMPORTS_DOMAIN.test(text)) {
+        compiledDir ??= await mkdtemp(path.join(os.tmpdir(), 'countersign-contracts-'));
+        // The full name (`lot.ts.mjs`) keeps `lot.ts` and `lot.mts` apart.
+        url = await bindImports(source, typescript ? await transpile(source, text) : text, path.join(compiledDir, `${file}.mjs`));
+      }
+      let module: Record<string, unknown>;
+      try {
+        module = (await import(url)) as Record<string, unknown>;
+      } catch (error) {
+        throw new Error(`contract module ${source} failed to load: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      const contracts = Object.values(module).flatMap((value) => (Array.isArray(value) ? value : [value])).filter(isContract);
+      if (contracts.length === 0) throw new Error(`contract module ${source} exports no contract (use defineContract from @countersign/domain)`);
+      for (const contract of contracts) loaded.push({ contract, file: source });
     }
-    let module: Record<string, unknown>;
-    try {
-      module = (await import(url)) as Record<string, unknown>;
-    } catch (error) {
-      throw new Error(`contract module ${source} failed to load: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    const contracts = Object.values(module).flatMap((value) => (Array.isArray(value) ? value : [value])).filter(isContract);
-    if (contracts.length === 0) throw new Error(`contract module ${source} exports no contract (use defineContract from @countersign/domain)`);
-    for (const contract of contracts) loaded.push({ contract, file: source });
+  } finally {
+    // Imported modules stay loaded; their compiled copies are not needed any more.
+    if (compiledDir) await rm(compiledDir, { recursive: true, force: true });
   }
   return loaded;
 }
@@ -43,14 +56,26 @@ function isContract(value: unknown): value is Contract<unknown> {
   return typeof value === 'object' && value !== null && 'stateType' in value && 'definition' in value && 'payloadValidators' in value;
 }
 
-async function transpile(source: string, target: string): Promise<string> {
+async function transpile(source: string, text: string): Promise<string> {
   const typescript = (await import('typescript')).default;
-  const domainUrl = import.meta.resolve('@countersign/domain');
-  const output = typescript.transpileModule(await readFile(source, 'utf8'), {
+  const output = typescript.transpileModule(text, {
     fileName: source,
     compilerOptions: { module: typescript.ModuleKind.ESNext, target: typescript.ScriptTarget.ES2022, verbatimModuleSyntax: false },
   });
-  const bound = output.outputText.replace(/(from\s*|import\s*\(\s*)(['"])@countersign\/domain\2/g, (_match, prefix: string) => `${prefix}'${domainUrl}'`);
+  return output.outputText;
+}
+
+/**
+ * Writes the module to `target`, outside its folder: `@countersign/domain` is bound to this
+ * process's domain library and relative imports to the files next to the original.
+ */
+async function bindImports(source: string, text: string, target: string): Promise<string> {
+  const domainUrl = import.meta.resolve('@countersign/domain');
+  const bound = text.replace(IMPORT_SPECIFIER, (match, prefix: string, quote: string, specifier: string) => {
+    if (specifier === '@countersign/domain') return `${prefix}${quote}${domainUrl}${quote}`;
+    if (specifier.startsWith('./') || specifier.startsWith('../')) return `${prefix}${quote}${pathToFileURL(path.resolve(path.dirname(source), specifier)).href}${quote}`;
+    return match;
+  });
   await writeFile(target, bound, 'utf8');
   return pathToFileURL(target).href;
 }
