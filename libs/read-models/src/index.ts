@@ -2,6 +2,7 @@ export { READ_MODELS_SCHEMA_SQL, ReadModelsSchema1763800100000, readModelMigrati
 export type { Projection, SqlExecutor } from './projections/projection.js';
 export { mutationsProjection } from './projections/mutations.projection.js';
 export { statesProjection, stateHistoryProjection } from './projections/states.projection.js';
+export { allProjections } from './projections/all-projections.js';
 export { ProjectionRunner, type ProjectionRunnerOptions, type RebuildProgress } from './runner/projection-runner.js';
 export { InvalidQueryError, encodeCursor, decodeCursor } from './queries/cursor.js';
 export {
@@ -15,8 +16,3 @@ export {
   type TimelineEntry,
 } from './queries/read-model-queries.js';
 
-import { mutationsProjection } from './projections/mutations.projection.js';
-import { stateHistoryProjection, statesProjection } from './projections/states.projection.js';
-
-/** Every read-model projection, in the order they are started. */
-export const allProjections = [mutationsProjection, statesProjection, stateHistoryProjection] as const;

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor, encodeCursor, InvalidQueryError } from './cursor.js';
 
 export interface MutationFilters {
   actor?: string;
@@ -93,6 +93,8 @@ export interface StateHistoryItem {
 
 type Row = Record<string, unknown>;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Read-side queries: plain SQL over the read models (no domain involved). */
 export class ReadModelQueries {
   constructor(private readonly dataSource: DataSource) {}
@@ -132,7 +134,11 @@ export class ReadModelQueries {
     if (filters.from !== undefined) add((p) => `requested_at >= ${p}`, filters.from);
     if (filters.to !== undefined) add((p) => `requested_at < ${p}`, filters.to);
     if (page.cursor !== undefined) {
-      const [requestedAt, mutationId] = decodeCursor(page.cursor, ['string', 'string']);
+      const [requestedAt, mutationId] = decodeCursor(page.cursor, ['string', 'string']) as [string, string];
+      // A tampered cursor must be a 400, not a failed cast in SQL.
+      if (!isIsoInstant(requestedAt) || !UUID.test(mutationId)) {
+        throw new InvalidQueryError('cursor', 'cursor is not one this API returned');
+      }
       parameters.push(requestedAt, mutationId);
       where.push(`(requested_at, mutation_id) < ($${parameters.length - 1}::timestamptz, $${parameters.length}::uuid)`);
     }
@@ -238,6 +244,12 @@ function toMutationRecord(row: Row): MutationRecord {
     finishedAt: iso(row.finished_at),
     position: Number(row.position),
   };
+}
+
+/** Exactly what `toISOString` writes, so PostgreSQL reads the same instant. */
+function isIsoInstant(text: string): boolean {
+  const instant = Date.parse(text);
+  return !Number.isNaN(instant) && new Date(instant).toISOString() === text;
 }
 
 function iso(value: unknown): string | null {

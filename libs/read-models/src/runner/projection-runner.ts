@@ -21,6 +21,7 @@ export interface RebuildProgress {
  */
 export class ProjectionRunner {
   private subscription: EventSubscription | undefined;
+  private starting: Promise<void> | undefined;
   private handledPosition: LogPosition = 0;
   private readonly listeners = new Set<() => void>();
   private readonly batchSize: number;
@@ -46,6 +47,13 @@ export class ProjectionRunner {
   }
 
   async start(): Promise<void> {
+    this.starting ??= this.subscribe().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async subscribe(): Promise<void> {
     if (this.subscription) return;
     this.handledPosition = await this.readCheckpoint();
     this.subscription = this.eventStore.subscribeToAll({
@@ -91,12 +99,33 @@ export class ProjectionRunner {
   async rebuild(onProgress?: (progress: RebuildProgress) => void): Promise<RebuildProgress> {
     const wasRunning = this.subscription !== undefined;
     await this.stop();
-    const head = await this.eventStore.headPosition();
+    let head: LogPosition = 0;
+    let position: LogPosition = 0;
+    let events = 0;
+    try {
+      head = await this.eventStore.headPosition();
+      await this.replayAll(head, onProgress, (reached, count) => {
+        position = reached;
+        events = count;
+      });
+    } finally {
+      // A failed rebuild rolls back; the runner carries on live from its (unchanged) checkpoint.
+      if (wasRunning) await this.start();
+    }
+    return { projection: this.name, position, head, events };
+  }
+
+  private async replayAll(
+    head: LogPosition,
+    onProgress: ((progress: RebuildProgress) => void) | undefined,
+    report: (position: LogPosition, events: number) => void,
+  ): Promise<void> {
     let position: LogPosition = 0;
     let events = 0;
     await this.dataSource.transaction(async (manager) => {
       await lockCheckpoint(manager, this.name);
-      await manager.query(`TRUNCATE ${this.projection.tables.map((table) => `"${table}"`).join(', ')}`);
+      // DELETE, not TRUNCATE: TRUNCATE's exclusive lock would block every reader until the rebuild commits.
+      for (const table of this.projection.tables) await manager.query(`DELETE FROM "${table}"`);
       for (;;) {
         const batch = await this.eventStore.readAll({ after: position, maxCount: this.batchSize });
         if (batch.length === 0) break;
@@ -108,8 +137,7 @@ export class ProjectionRunner {
       await manager.query('UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE projection = $1', [this.name, position]);
     });
     this.handledPosition = position;
-    if (wasRunning) await this.start();
-    return { projection: this.name, position, head, events };
+    report(position, events);
   }
 
   /** Resolves once this runner has applied `position`, or false after `timeoutMs`. */
