@@ -1,2 +1,2 @@
 /** DI token for the process configuration (CountersignConfig). */
-export const APP_CONFIG = Symbol('APP_CONFIG');
+export { RUNTIME_CONFIG as APP_CONFIG } from '@countersign/runtime';

@@ -1,15 +1,31 @@
-import { DatabaseModule, LogModule, PrincipalDirectory, ProjectionWorkerModule, ContractRegistry, type CountersignConfig, type Log, type Principal } from '@countersign/runtime';
+import {
+  ContractRegistry,
+  DatabaseModule,
+  LanesModule,
+  RuntimeModule,
+  PrincipalDirectory,
+  ProjectionWorkerModule,
+  type Clock,
+  type CountersignConfig,
+  type IdGenerator,
+  type Log,
+  type Principal,
+} from '@countersign/runtime';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
-import { APP_CONFIG } from './app-config.js';
 import { BearerAuthGuard } from './auth/bearer-auth.guard.js';
+import { ListPendingApprovalsController, ListPendingApprovalsHandler } from './approvals/list-pending-approvals/list-pending-approvals.controller.js';
+import { ApproveMutationController } from './mutations/approve-mutation/approve-mutation.controller.js';
+import { ApproveMutationHandler } from './mutations/approve-mutation/approve-mutation.command.js';
+import { CancelMutationController } from './mutations/cancel-mutation/cancel-mutation.controller.js';
+import { CancelMutationHandler } from './mutations/cancel-mutation/cancel-mutation.command.js';
+import { PendingCommandHandler } from './mutations/pending-command.handler.js';
+import { ResolveCheckController } from './mutations/resolve-check/resolve-check.controller.js';
+import { ResolveCheckHandler } from './mutations/resolve-check/resolve-check.command.js';
 import { ListContractsController } from './contracts/list-contracts/list-contracts.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { ReadYourWrites } from './http/read-your-writes.js';
-import { CLOCK, ID_GENERATOR, systemClock, uuidGenerator, type Clock, type IdGenerator } from './lanes/clock.js';
-import { LaneLocks } from './lanes/lane-locks.js';
-import { LaneRepository } from './lanes/lane-repository.js';
 import { Metrics } from './metrics/metrics.js';
 import { GetMutationController } from './mutations/get-mutation/get-mutation.controller.js';
 import { GetMutationHandler } from './mutations/get-mutation/get-mutation.query.js';
@@ -39,8 +55,9 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [
-        LogModule.forRoot(options.log),
+        RuntimeModule.forRoot({ config: options.config, log: options.log, contracts: options.contracts }),
         CqrsModule.forRoot(),
+        LanesModule.forRoot({ clock: options.clock, ids: options.ids }),
         DatabaseModule.forRoot({ url: options.databaseUrl, poolSize: options.config.poolSize }),
         ...(options.config.runWorker ? [ProjectionWorkerModule] : []),
       ],
@@ -51,18 +68,16 @@ export class ApiModule {
         GetMutationController,
         GetStateHistoryController,
         GetStateController,
+        ApproveMutationController,
+        ResolveCheckController,
+        CancelMutationController,
+        ListPendingApprovalsController,
         ListContractsController,
         HealthController,
       ],
       providers: [
-        { provide: APP_CONFIG, useValue: options.config },
-        { provide: ContractRegistry, useValue: options.contracts },
         { provide: PrincipalDirectory, useValue: new PrincipalDirectory(options.principals) },
-        { provide: CLOCK, useValue: options.clock ?? systemClock },
-        { provide: ID_GENERATOR, useValue: options.ids ?? uuidGenerator },
         { provide: APP_GUARD, useClass: BearerAuthGuard },
-        LaneLocks,
-        LaneRepository,
         Metrics,
         ReadYourWrites,
         SubmitMutationHandler,
@@ -70,6 +85,11 @@ export class ApiModule {
         ListMutationsHandler,
         GetStateHandler,
         GetStateHistoryHandler,
+        PendingCommandHandler,
+        ApproveMutationHandler,
+        ResolveCheckHandler,
+        CancelMutationHandler,
+        ListPendingApprovalsHandler,
       ],
     };
   }

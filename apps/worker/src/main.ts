@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, createLog, loadConfig, openDatabase } from '@countersign/runtime';
+import { buildContractRegistry, ConfigError, createLog, loadConfig, openDatabase } from '@countersign/runtime';
 import { NestFactory } from '@nestjs/core';
 import { WorkerModule } from './worker.module.js';
 
@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLog(config.logLevel, 'worker');
   const database = await openDatabase(config, log);
-  const app = await NestFactory.createApplicationContext(WorkerModule.register({ databaseUrl: database.url, poolSize: config.poolSize, log }), {
+  const app = await NestFactory.createApplicationContext(WorkerModule.register({ databaseUrl: database.url, config, contracts: await buildContractRegistry(config.contractsDir, log), log }), {
     logger: config.logLevel === 'silent' ? false : ['error', 'warn'],
   });
   await app.init();

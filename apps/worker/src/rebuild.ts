@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { EVENT_STORE, type EventStore } from '@countersign/event-store';
-import { createLog, loadConfig, openDatabase, ProjectionWorker } from '@countersign/runtime';
+import { buildContractRegistry, createLog, loadConfig, openDatabase, ProjectionWorker } from '@countersign/runtime';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { WorkerModule } from './worker.module.js';
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLog(config.logLevel, 'rebuild');
   const database = await openDatabase(config, log);
-  const app = await NestFactory.createApplicationContext(WorkerModule.register({ databaseUrl: database.url, poolSize: config.poolSize, log }), { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(WorkerModule.register({ databaseUrl: database.url, config: { ...config, runWorker: false }, contracts: await buildContractRegistry(config.contractsDir, log), log }), { logger: ['error', 'warn'] });
   try {
     const worker = app.get(ProjectionWorker);
     const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : worker.runners.map((runner) => runner.name);

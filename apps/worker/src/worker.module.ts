@@ -1,13 +1,18 @@
-import { DatabaseModule, LogModule, ProjectionWorkerModule, type Log } from '@countersign/runtime';
+import { ContractRegistry, DatabaseModule, LanesModule, ProjectionWorkerModule, RuntimeModule, type CountersignConfig, type Log } from '@countersign/runtime';
 import { Module, type DynamicModule } from '@nestjs/common';
 
-/** The worker process: projections (and, in later releases, sagas and timers); no HTTP. */
+/** The worker process: projections and durable timers; no HTTP. */
 @Module({})
 export class WorkerModule {
-  static register(options: { databaseUrl: string; poolSize: number; log: Log }): DynamicModule {
+  static register(options: { databaseUrl: string; config: CountersignConfig; contracts: ContractRegistry; log: Log }): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [LogModule.forRoot(options.log), DatabaseModule.forRoot({ url: options.databaseUrl, poolSize: options.poolSize }), ProjectionWorkerModule],
+      imports: [
+        RuntimeModule.forRoot({ config: options.config, log: options.log, contracts: options.contracts }),
+        DatabaseModule.forRoot({ url: options.databaseUrl, poolSize: options.config.poolSize }),
+        LanesModule.forRoot(),
+        ProjectionWorkerModule,
+      ],
     };
   }
 }

@@ -15,7 +15,15 @@ export type DomainErrorCode =
   | 'state_not_found'
   | 'state_already_exists'
   | 'effect_failed'
-  | 'version_conflict';
+  | 'version_conflict'
+  | 'mutation_not_pending'
+  | 'self_approval'
+  | 'already_approved'
+  | 'no_approval_required'
+  | 'approver_role_required'
+  | 'unknown_check'
+  | 'check_role_required'
+  | 'cancel_not_allowed';
 
 export function domainError(code: DomainErrorCode, message: string, details?: Record<string, unknown>): DomainError {
   return details === undefined ? { code, message } : { code, message, details };

@@ -10,3 +10,5 @@ export * from './plan/plan.js';
 export * from './mutation/mutation-events.js';
 export * from './mutation/lane.js';
 export * from './mutation/submit-mutation.js';
+export * from './mutation/requirements.js';
+export * from './mutation/resolve-pending.js';

@@ -2,6 +2,8 @@ export { READ_MODELS_SCHEMA_SQL, ReadModelsSchema1763800100000, readModelMigrati
 export type { Projection, SqlExecutor } from './projections/projection.js';
 export { mutationsProjection } from './projections/mutations.projection.js';
 export { statesProjection, stateHistoryProjection } from './projections/states.projection.js';
+export { timersProjection } from './projections/timers.projection.js';
+export { APPROVALS_SCHEMA_SQL, ApprovalsSchema1763800200000 } from './migrations/approvals-schema.js';
 export { allProjections } from './projections/all-projections.js';
 export { ProjectionRunner, type ProjectionRunnerOptions, type RebuildProgress } from './runner/projection-runner.js';
 export { InvalidQueryError, encodeCursor, decodeCursor } from './queries/cursor.js';
@@ -9,6 +11,7 @@ export {
   ReadModelQueries,
   type MutationFilters,
   type MutationRecord,
+  type PendingApproval,
   type Page,
   type PageRequest,
   type StateHistoryItem,

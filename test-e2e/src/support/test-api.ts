@@ -20,7 +20,7 @@ export interface RequestOptions {
 /** A running API on its own real PostgreSQL database, spoken to over HTTP. */
 export class TestApi {
   private constructor(
-    readonly baseUrl: string,
+    public baseUrl: string,
     readonly database: TestDatabase,
     private readonly apps: NestFastifyApplication[],
   ) {}
@@ -31,6 +31,14 @@ export class TestApi {
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : 0;
     return new TestApi(`http://127.0.0.1:${port}`, db, [app]);
+  }
+
+  /** Starts the API again on the same database after stop(). */
+  async restart(env: Record<string, string> = {}): Promise<void> {
+    const app = await bootApp(this.database.url, env);
+    this.apps.push(app);
+    const address = app.getHttpServer().address();
+    this.baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   }
 
   /** A second API process on the same database (a replica); closed with this one. */
@@ -69,15 +77,21 @@ export class TestApi {
     return health.body.details.log.headPosition as number;
   }
 
-  async close(): Promise<void> {
+  /** Stops every process but keeps the database (to start again on it, as after a restart). */
+  async stop(): Promise<void> {
     for (const app of this.apps.reverse()) await app.close();
+    this.apps.length = 0;
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
     await this.database.drop();
   }
 }
 
 async function bootApp(databaseUrl: string, env: Record<string, string>): Promise<NestFastifyApplication> {
   const config: CountersignConfig = loadConfig({ COUNTERSIGN_LOG: 'silent', COUNTERSIGN_DATA_DIR: '/nonexistent', ...env });
-  const log = () => undefined;
+  const log = config.logLevel === 'silent' ? () => undefined : (message: string) => process.stderr.write(`[test-api] ${message}\n`);
   const app = await createApiApp({
     config,
     databaseUrl,

@@ -4,7 +4,7 @@ import type { Policy } from '../policy/policy.js';
 import { recordHistory, runOnLane, submitCommand, TEST_NOW, TEST_STATE_ID, testActor } from '../testing/decider-test-kit.js';
 import { defineQuotaContract, type Quota } from '../testing/quota.contract.js';
 import { evolveLane, foldLane, initialLaneState } from './lane.js';
-import type { MutationApplied, MutationDenied, MutationEvent, MutationPending } from './mutation-events.js';
+import type { MutationApplied, MutationDenied, MutationEvent, MutationPending, MutationRequested } from './mutation-events.js';
 import type { SubmitMutation } from './submit-mutation.js';
 
 const bigLimitsNeedApproval: Policy<Quota> = {
@@ -29,16 +29,56 @@ function applied(mutationId: string, version: number, ops: MutationApplied['data
   };
 }
 
+function requested(mutationId: string): MutationRequested {
+  return {
+    type: 'MutationRequested',
+    data: {
+      mutationId,
+      stateType: 'tenant-quota',
+      stateId: TEST_STATE_ID,
+      transition: 'setLimit',
+      payload: { name: 'storage', value: 5_000 },
+      actor: testActor(),
+      reason: null,
+      classification: { category: 'quota', riskLevel: 'low', sideEffectSeverity: 'none', tags: ['quota'], metadata: {}, estimatedBlastRadius: 1 },
+      expectedVersion: null,
+      idempotencyKey: null,
+      dependsOn: [],
+      notBefore: null,
+      baseVersion: 1,
+      planHash: 'plan-hash',
+      evaluation: { outcome: 'require', policies: [] },
+      requestedAt: TEST_NOW,
+    },
+  };
+}
+
+const storageTo5000 = [{ path: 'limits.storage', kind: 'added' as const, after: 5_000 }];
+
 function pending(mutationId: string): MutationPending {
   return {
     type: 'MutationPending',
-    data: { mutationId, transition: 'setLimit', requestedBy: 'alice', requirements: [{ kind: 'approval', steps: [{ role: 'quota-admin', count: 1 }] }], expiresAt: '2030-01-16T12:00:00.000Z', pendingAt: TEST_NOW },
+    data: {
+      mutationId,
+      transition: 'setLimit',
+      requestedBy: 'alice',
+      requirements: [{ kind: 'approval', steps: [{ role: 'quota-admin', count: 1 }] }],
+      expiresAt: '2030-01-16T12:00:00.000Z',
+      pendingAt: TEST_NOW,
+      diff: storageTo5000,
+      baseVersion: 1,
+    },
   };
+}
+
+/** A request and its pending outcome, as decideSubmit records them. */
+function requestedAndPending(mutationId: string): MutationEvent[] {
+  return [requested(mutationId), pending(mutationId)];
 }
 
 describe('initialLaneState', () => {
   it('is a state that does not exist yet, at version 0, with nothing pending', () => {
-    expect(initialLaneState('tenant-quota', 'acme')).toEqual({ stateType: 'tenant-quota', stateId: 'acme', exists: false, document: null, version: 0, pending: {} });
+    expect(initialLaneState('tenant-quota', 'acme')).toEqual({ stateType: 'tenant-quota', stateId: 'acme', exists: false, document: null, version: 0, pending: {}, requested: {} });
   });
 });
 
@@ -54,22 +94,34 @@ describe('evolveLane', () => {
     expect(lane).toMatchObject({ version: 2, document: { owner: 'a', limits: { storage: 10 }, frozen: false } });
   });
 
-  it('ignores requested and denied events', () => {
-    const [requested] = recordHistory(quota, [submitCommand('create', { owner: 'a' })]) as [MutationEvent];
+  it('holds a request until its outcome and lets a denial end it, without touching document or version', () => {
+    const [request] = recordHistory(quota, [submitCommand('create', { owner: 'a' })]) as [MutationEvent];
     const denied: MutationDenied = {
       type: 'MutationDenied',
-      data: { mutationId: 'm-9', deniedBy: 'policy', code: 'policy_denied', reason: 'no', policy: 'p', suggestions: [], deniedAt: TEST_NOW },
+      data: { mutationId: 'given-1', deniedBy: 'policy', code: 'policy_denied', reason: 'no', policy: 'p', suggestions: [], deniedAt: TEST_NOW },
     };
-    expect(requested.type).toBe('MutationRequested');
-    expect(evolveLane(created, requested)).toBe(created);
-    expect(evolveLane(created, denied)).toBe(created);
+    expect(request.type).toBe('MutationRequested');
+    const awaiting = evolveLane(created, request);
+    expect(awaiting).toEqual({ ...created, requested: { 'given-1': request.data } });
+    expect(evolveLane(awaiting, denied)).toEqual(created);
   });
 
-  it('remembers a pending mutation by id and forgets it once it is applied', () => {
-    const waiting = evolveLane(created, pending('m-2'));
+  it('remembers a pending mutation by id, with its request, and forgets it once it is applied', () => {
+    const waiting = requestedAndPending('m-2').reduce(evolveLane, created);
     expect(waiting.pending).toEqual({
-      'm-2': { mutationId: 'm-2', transition: 'setLimit', requestedBy: 'alice', requirements: [{ kind: 'approval', steps: [{ role: 'quota-admin', count: 1 }] }], expiresAt: '2030-01-16T12:00:00.000Z' },
+      'm-2': {
+        mutationId: 'm-2',
+        request: requested('m-2').data,
+        requirements: [{ kind: 'approval', steps: [{ role: 'quota-admin', count: 1 }] }],
+        approvals: [],
+        passedChecks: [],
+        scheduleReached: false,
+        expiresAt: '2030-01-16T12:00:00.000Z',
+        diff: storageTo5000,
+        baseVersion: 1,
+      },
     });
+    expect(waiting.requested).toEqual({});
     expect(waiting.version).toBe(1);
     const done = evolveLane(waiting, applied('m-2', 2, [{ op: 'set', path: 'limits.storage', value: 5_000 }]));
     expect(done.pending).toEqual({});
@@ -77,15 +129,123 @@ describe('evolveLane', () => {
   });
 
   it('keeps other pending mutations when one is applied', () => {
-    const twoWaiting = [pending('m-2'), pending('m-3')].reduce(evolveLane, created);
+    const twoWaiting = [...requestedAndPending('m-2'), ...requestedAndPending('m-3')].reduce(evolveLane, created);
     expect(Object.keys(evolveLane(twoWaiting, applied('m-3', 2, [])).pending)).toEqual(['m-2']);
   });
 
   it('never modifies the lane it evolves from', () => {
-    const snapshot = structuredClone(created);
+    const waiting = requestedAndPending('m-2').reduce(evolveLane, created);
+    const snapshots = [structuredClone(created), structuredClone(waiting)];
     evolveLane(created, applied('m-2', 2, [{ op: 'set', path: 'owner', value: 'b' }]));
-    evolveLane(created, pending('m-3'));
-    expect(created).toEqual(snapshot);
+    evolveLane(created, requested('m-3'));
+    evolveLane(waiting, granted('m-2', 'bob', 0));
+    evolveLane(waiting, { type: 'ApprovalsDismissed', data: { mutationId: 'm-2', reason: 'r', dismissed: [], dismissedAt: TEST_NOW } });
+    evolveLane(waiting, { type: 'ScheduleReached', data: { mutationId: 'm-2', notBefore: TEST_NOW, reachedAt: TEST_NOW } });
+    evolveLane(waiting, pending('m-2'));
+    expect([created, waiting]).toEqual(snapshots);
+  });
+});
+
+function granted(mutationId: string, approverId: string, step: number): MutationEvent {
+  return {
+    type: 'ApprovalGranted',
+    data: { mutationId, approver: testActor({ id: approverId, roles: ['quota-admin'] }), step, role: 'quota-admin', comment: null, approvedAt: TEST_NOW },
+  };
+}
+
+describe('evolveLane through the pending lifecycle', () => {
+  const created = evolveLane(initialLaneState('tenant-quota', TEST_STATE_ID), applied('m-1', 1, [{ op: 'set', path: '', value: { owner: 'a', limits: {}, frozen: false } }]));
+  const waiting = requestedAndPending('m-2').reduce(evolveLane, created);
+  const bob = testActor({ id: 'bob', roles: ['quota-admin'] });
+
+  it('ignores a pending outcome whose request it never saw', () => {
+    expect(evolveLane(created, pending('m-2'))).toBe(created);
+  });
+
+  it('reads a pending event recorded before it carried diff and baseVersion as no diff at the current version', () => {
+    const { diff: _diff, baseVersion: _baseVersion, ...legacyData } = pending('m-2').data;
+    const legacy = { type: 'MutationPending', data: legacyData } as unknown as MutationEvent;
+    const lane = [requested('m-2'), legacy].reduce(evolveLane, created);
+    expect(lane.pending['m-2']).toMatchObject({ diff: [], baseVersion: 1 });
+  });
+
+  it('counts each granted approval with its step, role and time', () => {
+    const lane = [granted('m-2', 'bob', 0), granted('m-2', 'carol', 1)].reduce(evolveLane, waiting);
+    expect(lane.pending['m-2']?.approvals).toEqual([
+      { approverId: 'bob', step: 0, role: 'quota-admin', approvedAt: TEST_NOW },
+      { approverId: 'carol', step: 1, role: 'quota-admin', approvedAt: TEST_NOW },
+    ]);
+  });
+
+  it('remembers passed checks once each and ignores failed ones (the rejection that follows ends the mutation)', () => {
+    const resolved = (name: string, outcome: 'pass' | 'fail'): MutationEvent => ({
+      type: 'CheckResolved',
+      data: { mutationId: 'm-2', name, outcome, detail: null, resolvedBy: bob, resolvedAt: TEST_NOW },
+    });
+    const lane = [resolved('scan', 'pass'), resolved('scan', 'pass'), resolved('ticket', 'fail')].reduce(evolveLane, waiting);
+    expect(lane.pending['m-2']?.passedChecks).toEqual(['scan']);
+  });
+
+  it('marks the schedule reached', () => {
+    const lane = evolveLane(waiting, { type: 'ScheduleReached', data: { mutationId: 'm-2', notBefore: TEST_NOW, reachedAt: TEST_NOW } });
+    expect(lane.pending['m-2']?.scheduleReached).toBe(true);
+  });
+
+  it('clears approvals and passed checks when approvals are dismissed', () => {
+    const approved = [
+      granted('m-2', 'bob', 0),
+      { type: 'CheckResolved', data: { mutationId: 'm-2', name: 'scan', outcome: 'pass', detail: null, resolvedBy: bob, resolvedAt: TEST_NOW } } as MutationEvent,
+    ].reduce(evolveLane, waiting);
+    const dismissed = evolveLane(approved, { type: 'ApprovalsDismissed', data: { mutationId: 'm-2', reason: 'changed', dismissed: [], dismissedAt: TEST_NOW } });
+    expect(dismissed.pending['m-2']).toMatchObject({ approvals: [], passedChecks: [] });
+  });
+
+  it('starts a new round when pending again: new requirements, diff and expiry, the same request, the schedule stays reached', () => {
+    const progressed = [granted('m-2', 'bob', 0), { type: 'ScheduleReached', data: { mutationId: 'm-2', notBefore: TEST_NOW, reachedAt: TEST_NOW } } as MutationEvent].reduce(
+      evolveLane,
+      waiting,
+    );
+    const again: MutationPending = {
+      type: 'MutationPending',
+      data: {
+        ...pending('m-2').data,
+        requirements: [{ kind: 'approval', steps: [{ role: 'cfo', count: 1 }] }],
+        expiresAt: '2030-01-17T12:00:00.000Z',
+        diff: [{ path: 'limits.storage', kind: 'changed', before: 10, after: 5_010 }],
+        baseVersion: 4,
+      },
+    };
+    expect(evolveLane(progressed, again).pending['m-2']).toEqual({
+      mutationId: 'm-2',
+      request: requested('m-2').data,
+      requirements: [{ kind: 'approval', steps: [{ role: 'cfo', count: 1 }] }],
+      approvals: [],
+      passedChecks: [],
+      scheduleReached: true,
+      expiresAt: '2030-01-17T12:00:00.000Z',
+      diff: [{ path: 'limits.storage', kind: 'changed', before: 10, after: 5_010 }],
+      baseVersion: 4,
+    });
+  });
+
+  it('leaves the lane alone on a rejected approval and on progress of a mutation that is not pending', () => {
+    const rejection: MutationEvent = { type: 'ApprovalRejected', data: { mutationId: 'm-2', approver: bob, step: 0, role: 'quota-admin', comment: null, rejectedAt: TEST_NOW } };
+    expect(evolveLane(waiting, rejection)).toBe(waiting);
+    expect(evolveLane(created, granted('m-9', 'bob', 0))).toBe(created);
+  });
+
+  const endings: MutationEvent[] = [
+    { type: 'MutationRejected', data: { mutationId: 'm-2', reason: 'no', rejectedBy: bob, rejectedAt: TEST_NOW } },
+    { type: 'MutationExpired', data: { mutationId: 'm-2', expiresAt: TEST_NOW, expiredAt: TEST_NOW } },
+    { type: 'MutationCancelled', data: { mutationId: 'm-2', cancelledBy: bob, reason: null, cancelledAt: TEST_NOW } },
+    { type: 'MutationConflicted', data: { mutationId: 'm-2', expectedVersion: 0, currentVersion: 1, conflictedAt: TEST_NOW } },
+    { type: 'MutationFailed', data: { mutationId: 'm-2', code: 'effect_failed', reason: 'r', failedAt: TEST_NOW } },
+    { type: 'MutationDenied', data: { mutationId: 'm-2', deniedBy: 'guard', code: 'guard_denied', reason: 'r', policy: null, suggestions: [], deniedAt: TEST_NOW } },
+  ];
+
+  it.each(endings.map((event) => [event.type, event] as const))('%s ends the pending mutation and keeps document and version', (_type, ending) => {
+    const lane = [...requestedAndPending('m-3'), ending].reduce(evolveLane, waiting);
+    expect(lane).toEqual({ ...created, pending: { 'm-3': expect.objectContaining({ mutationId: 'm-3' }) } });
   });
 });
 
@@ -104,7 +264,8 @@ describe('foldLane', () => {
       exists: true,
       document: { owner: 'team-a', limits: { storage: 100, seats: 3 }, frozen: false },
       version: 3,
-      pending: { 'given-3': expect.objectContaining({ mutationId: 'given-3', transition: 'setLimit' }) },
+      pending: { 'given-3': expect.objectContaining({ mutationId: 'given-3', request: expect.objectContaining({ transition: 'setLimit', payload: { name: 'storage', value: 5_000 } }) }) },
+      requested: {},
     });
   });
 

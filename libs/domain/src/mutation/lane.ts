@@ -1,14 +1,23 @@
+import type { DiffEntry } from '../json/diff.js';
 import type { JsonValue } from '../json/json.js';
 import { applyOps } from '../json/ops.js';
 import type { Requirement } from '../policy/policy.js';
-import type { MutationEvent } from './mutation-events.js';
+import type { ApprovalRecord, MutationEvent, MutationRequested } from './mutation-events.js';
 
+/** A mutation waiting for its requirements, with everything needed to re-plan it later. */
 export interface PendingMutation {
   mutationId: string;
-  transition: string;
-  requestedBy: string;
+  request: MutationRequested['data'];
   requirements: Requirement[];
+  /** Approvals counted in the current round (cleared when approvals are dismissed). */
+  approvals: ApprovalRecord[];
+  /** External checks that passed in the current round. */
+  passedChecks: string[];
+  scheduleReached: boolean;
   expiresAt: string;
+  /** The change the current round approves. */
+  diff: DiffEntry[];
+  baseVersion: number;
 }
 
 /** Everything the write side needs to know about one state: rebuilt by folding its stream. */
@@ -21,41 +30,88 @@ export interface LaneState {
   version: number;
   /** Mutations still waiting for requirements, by id. */
   pending: Readonly<Record<string, PendingMutation>>;
+  /** Requests whose outcome is not folded yet (an outcome is appended with its request, so this stays tiny). */
+  requested: Readonly<Record<string, MutationRequested['data']>>;
 }
 
 export function initialLaneState(stateType: string, stateId: string): LaneState {
-  return { stateType, stateId, exists: false, document: null, version: 0, pending: {} };
+  return { stateType, stateId, exists: false, document: null, version: 0, pending: {}, requested: {} };
+}
+
+function withoutKey<T>(record: Readonly<Record<string, T>>, key: string): Record<string, T> {
+  const { [key]: _removed, ...rest } = record;
+  return rest;
+}
+
+function updatePending(lane: LaneState, mutationId: string, change: (pending: PendingMutation) => PendingMutation): LaneState {
+  const pending = lane.pending[mutationId];
+  return pending ? { ...lane, pending: { ...lane.pending, [mutationId]: change(pending) } } : lane;
+}
+
+/** Ends a mutation on the lane: it is neither requested nor pending any more. */
+function finish(lane: LaneState, mutationId: string): LaneState {
+  return { ...lane, pending: withoutKey(lane.pending, mutationId), requested: withoutKey(lane.requested, mutationId) };
 }
 
 export function evolveLane(lane: LaneState, event: MutationEvent): LaneState {
   switch (event.type) {
     case 'MutationRequested':
-    case 'MutationDenied':
-      return lane;
-    case 'MutationPending':
+      return { ...lane, requested: { ...lane.requested, [event.data.mutationId]: event.data } };
+    case 'MutationPending': {
+      const { mutationId } = event.data;
+      const request = lane.requested[mutationId] ?? lane.pending[mutationId]?.request;
+      if (!request) return lane;
+      const previous = lane.pending[mutationId];
       return {
         ...lane,
+        requested: withoutKey(lane.requested, mutationId),
         pending: {
           ...lane.pending,
-          [event.data.mutationId]: {
-            mutationId: event.data.mutationId,
-            transition: event.data.transition,
-            requestedBy: event.data.requestedBy,
+          [mutationId]: {
+            mutationId,
+            request,
             requirements: event.data.requirements,
+            approvals: [],
+            passedChecks: [],
+            scheduleReached: previous?.scheduleReached ?? false,
             expiresAt: event.data.expiresAt,
+            diff: event.data.diff ?? [],
+            baseVersion: event.data.baseVersion ?? lane.version,
           },
         },
       };
-    case 'MutationApplied': {
-      const { [event.data.mutationId]: _applied, ...stillPending } = lane.pending;
+    }
+    case 'MutationApplied':
       return {
-        ...lane,
+        ...finish(lane, event.data.mutationId),
         exists: true,
         document: applyOps(lane.document, event.data.ops),
         version: event.data.version,
-        pending: stillPending,
       };
+    case 'ApprovalGranted': {
+      const { approver, step, role, approvedAt } = event.data;
+      return updatePending(lane, event.data.mutationId, (pending) => ({
+        ...pending,
+        approvals: [...pending.approvals, { approverId: approver.id, step, role, approvedAt }],
+      }));
     }
+    case 'ApprovalsDismissed':
+      return updatePending(lane, event.data.mutationId, (pending) => ({ ...pending, approvals: [], passedChecks: [] }));
+    case 'CheckResolved':
+      return event.data.outcome === 'pass'
+        ? updatePending(lane, event.data.mutationId, (pending) => ({ ...pending, passedChecks: [...new Set([...pending.passedChecks, event.data.name])] }))
+        : lane;
+    case 'ScheduleReached':
+      return updatePending(lane, event.data.mutationId, (pending) => ({ ...pending, scheduleReached: true }));
+    case 'ApprovalRejected':
+      return lane;
+    case 'MutationDenied':
+    case 'MutationRejected':
+    case 'MutationExpired':
+    case 'MutationCancelled':
+    case 'MutationConflicted':
+    case 'MutationFailed':
+      return finish(lane, event.data.mutationId);
     default: {
       const unknown: never = event;
       throw new Error(`unknown event ${JSON.stringify(unknown)}`);

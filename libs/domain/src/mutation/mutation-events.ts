@@ -9,7 +9,21 @@ import type { PolicyOutcome, Requirement, Suggestion } from '../policy/policy.js
  * `state-<stateType>:<stateId>`; each carries the mutation it belongs to. Events are plain data
  * identified by their string `type`: they come back from the store as JSON.
  */
-export type MutationEvent = MutationRequested | MutationDenied | MutationPending | MutationApplied;
+export type MutationEvent =
+  | MutationRequested
+  | MutationDenied
+  | MutationPending
+  | MutationApplied
+  | ApprovalGranted
+  | ApprovalRejected
+  | ApprovalsDismissed
+  | CheckResolved
+  | ScheduleReached
+  | MutationRejected
+  | MutationExpired
+  | MutationCancelled
+  | MutationConflicted
+  | MutationFailed;
 
 export type MutationStatus = 'pending' | 'applied' | 'denied' | 'rejected' | 'expired' | 'cancelled' | 'conflicted' | 'failed' | 'compensated';
 
@@ -59,6 +73,10 @@ export interface MutationPending {
     requirements: Requirement[];
     expiresAt: string;
     pendingAt: string;
+    /** The change being approved (paths and new values bind the approvals, ADR 0005). */
+    diff: DiffEntry[];
+    /** The state version the change was planned against. */
+    baseVersion: number;
   };
 }
 
@@ -79,7 +97,117 @@ export interface MutationApplied {
   };
 }
 
-export const MUTATION_EVENT_TYPES: readonly MutationEvent['type'][] = ['MutationRequested', 'MutationDenied', 'MutationPending', 'MutationApplied'];
+/** One approval counted towards a step. */
+export interface ApprovalRecord {
+  approverId: string;
+  step: number;
+  role: string;
+  approvedAt: string;
+}
+
+export interface ApprovalGranted {
+  type: 'ApprovalGranted';
+  data: { mutationId: string; approver: Actor; step: number; role: string; comment: string | null; approvedAt: string };
+}
+
+export interface ApprovalRejected {
+  type: 'ApprovalRejected';
+  data: { mutationId: string; approver: Actor; step: number; role: string; comment: string | null; rejectedAt: string };
+}
+
+/** The re-planned change differs from what was approved: earlier approvals no longer count. */
+export interface ApprovalsDismissed {
+  type: 'ApprovalsDismissed';
+  data: { mutationId: string; reason: string; dismissed: ApprovalRecord[]; dismissedAt: string };
+}
+
+export interface CheckResolved {
+  type: 'CheckResolved';
+  data: { mutationId: string; name: string; outcome: 'pass' | 'fail'; detail: string | null; resolvedBy: Actor; resolvedAt: string };
+}
+
+export interface ScheduleReached {
+  type: 'ScheduleReached';
+  data: { mutationId: string; notBefore: string; reachedAt: string };
+}
+
+/** Ended by a rejecting approver or a failed external check. */
+export interface MutationRejected {
+  type: 'MutationRejected';
+  data: { mutationId: string; reason: string; rejectedBy: Actor; rejectedAt: string };
+}
+
+export interface MutationExpired {
+  type: 'MutationExpired';
+  data: { mutationId: string; expiresAt: string; expiredAt: string };
+}
+
+export interface MutationCancelled {
+  type: 'MutationCancelled';
+  data: { mutationId: string; cancelledBy: Actor; reason: string | null; cancelledAt: string };
+}
+
+/** At its final requirement the request's expectedVersion was stale. */
+export interface MutationConflicted {
+  type: 'MutationConflicted';
+  data: { mutationId: string; expectedVersion: number; currentVersion: number; conflictedAt: string };
+}
+
+/** It could no longer be planned when its requirements were met (e.g. its effects failed). */
+export interface MutationFailed {
+  type: 'MutationFailed';
+  data: { mutationId: string; code: string; reason: string; failedAt: string };
+}
+
+export const MUTATION_EVENT_TYPES: readonly MutationEvent['type'][] = [
+  'MutationRequested',
+  'MutationDenied',
+  'MutationPending',
+  'MutationApplied',
+  'ApprovalGranted',
+  'ApprovalRejected',
+  'ApprovalsDismissed',
+  'CheckResolved',
+  'ScheduleReached',
+  'MutationRejected',
+  'MutationExpired',
+  'MutationCancelled',
+  'MutationConflicted',
+  'MutationFailed',
+];
+
+/** The status a mutation has after an event, when the event changes it. */
+export function statusAfter(event: MutationEvent): MutationStatus | undefined {
+  switch (event.type) {
+    case 'MutationPending':
+      return 'pending';
+    case 'MutationApplied':
+      return 'applied';
+    case 'MutationDenied':
+      return 'denied';
+    case 'MutationRejected':
+      return 'rejected';
+    case 'MutationExpired':
+      return 'expired';
+    case 'MutationCancelled':
+      return 'cancelled';
+    case 'MutationConflicted':
+      return 'conflicted';
+    case 'MutationFailed':
+      return 'failed';
+    case 'MutationRequested':
+    case 'ApprovalGranted':
+    case 'ApprovalRejected':
+    case 'ApprovalsDismissed':
+    case 'CheckResolved':
+    case 'ScheduleReached':
+      return undefined;
+    default: {
+      const unknown: never = event;
+      throw new Error(`unknown event ${JSON.stringify(unknown)}`);
+    }
+  }
+}
 
 export function isMutationEvent(event: { type: string }): event is MutationEvent {
   return (MUTATION_EVENT_TYPES as readonly string[]).includes(event.type);
@@ -88,4 +216,48 @@ export function isMutationEvent(event: { type: string }): event is MutationEvent
 /** Name of the stream holding every event of one state's lane. */
 export function laneStreamName(stateType: string, stateId: string): string {
   return `state-${stateType}:${stateId}`;
+}
+
+/** When the event happened (the command's clock). */
+export function eventTime(event: MutationEvent): string {
+  switch (event.type) {
+    case 'MutationRequested':
+      return event.data.requestedAt;
+    case 'MutationDenied':
+      return event.data.deniedAt;
+    case 'MutationPending':
+      return event.data.pendingAt;
+    case 'MutationApplied':
+      return event.data.appliedAt;
+    case 'ApprovalGranted':
+      return event.data.approvedAt;
+    case 'ApprovalRejected':
+      return event.data.rejectedAt;
+    case 'ApprovalsDismissed':
+      return event.data.dismissedAt;
+    case 'CheckResolved':
+      return event.data.resolvedAt;
+    case 'ScheduleReached':
+      return event.data.reachedAt;
+    case 'MutationRejected':
+      return event.data.rejectedAt;
+    case 'MutationExpired':
+      return event.data.expiredAt;
+    case 'MutationCancelled':
+      return event.data.cancelledAt;
+    case 'MutationConflicted':
+      return event.data.conflictedAt;
+    case 'MutationFailed':
+      return event.data.failedAt;
+    default: {
+      const unknown: never = event;
+      throw new Error(`unknown event ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+/** The state a lane stream belongs to; undefined for other streams. */
+export function parseLaneStreamName(streamName: string): { stateType: string; stateId: string } | undefined {
+  const match = /^state-([a-z][a-z0-9-]*):(.+)$/.exec(streamName);
+  return match ? { stateType: match[1] as string, stateId: match[2] as string } : undefined;
 }

@@ -134,6 +134,8 @@ describe('decideSubmit', () => {
         requirements: [{ kind: 'approval', steps: [{ role: 'quota-admin', count: 1 }] }],
         expiresAt: '2030-01-16T12:00:00.000Z',
         pendingAt: TEST_NOW,
+        diff: [{ path: 'limits.storage', kind: 'changed', before: 100, after: 5_000 }],
+        baseVersion: 2,
       });
     });
 

@@ -114,6 +114,8 @@ export function decideSubmit(command: SubmitMutation, lane: LaneState, contract:
           requirements: decision.requirements,
           expiresAt,
           pendingAt: command.now,
+          diff: plan.diff,
+          baseVersion: lane.version,
         },
       };
       return { kind: 'recorded', status: 'pending', plan, events: [requested, pending], version: lane.version, expiresAt };

@@ -1,2 +1,3 @@
 export * from './decider-test-kit.js';
 export * from './quota.contract.js';
+export * from './governed-quota.contract.js';

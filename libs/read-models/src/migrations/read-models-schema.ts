@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ApprovalsSchema1763800200000 } from './approvals-schema.js';
 
 /**
  * The read-model tables. Their shape is a public contract for dashboards and BI tools:
@@ -96,4 +97,4 @@ export class ReadModelsSchema1763800100000 implements MigrationInterface {
   }
 }
 
-export const readModelMigrations = [ReadModelsSchema1763800100000];
+export const readModelMigrations = [ReadModelsSchema1763800100000, ApprovalsSchema1763800200000];

@@ -1,43 +1,37 @@
-import { isMutationEvent, type MutationEvent } from '@countersign/domain';
-import type { RecordedEvent } from '@countersign/event-store';
+import {
+  currentApprovalStep,
+  eventTime,
+  isMutationEvent,
+  parseLaneStreamName,
+  statusAfter,
+  type ApprovalRecord,
+  type MutationEvent,
+  type Requirement,
+} from '@countersign/domain';
 import type { Projection, SqlExecutor } from './projection.js';
 
-/** One row per mutation (`mutations`) plus its timeline (`mutation_timeline`). */
+/**
+ * One row per mutation (`mutations`), its timeline (`mutation_timeline`) and every approval
+ * decision (`approval_decisions`, which needs the mutation row, hence the same projection).
+ */
 export const mutationsProjection: Projection = {
   name: 'mutations',
-  tables: ['mutations', 'mutation_timeline'],
+  tables: ['mutations', 'mutation_timeline', 'approval_decisions'],
   async apply(events, sql) {
     for (const recorded of events) {
       if (!isMutationEvent(recorded)) continue;
-      const event = recorded as unknown as MutationEvent & RecordedEvent;
-      await applyToMutations(event, recorded.position, sql);
+      const event = recorded as unknown as MutationEvent;
+      await applyToMutations(event, recorded.position, recorded.streamName, sql);
       await sql.query(
         `INSERT INTO mutation_timeline (mutation_id, position, event_type, occurred_at, data)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-        [event.data.mutationId, recorded.position, event.type, occurredAt(event), JSON.stringify(event.data)],
+        [event.data.mutationId, recorded.position, event.type, eventTime(event), JSON.stringify(event.data)],
       );
     }
   },
 };
 
-function occurredAt(event: MutationEvent): string {
-  switch (event.type) {
-    case 'MutationRequested':
-      return event.data.requestedAt;
-    case 'MutationDenied':
-      return event.data.deniedAt;
-    case 'MutationPending':
-      return event.data.pendingAt;
-    case 'MutationApplied':
-      return event.data.appliedAt;
-    default: {
-      const unknown: never = event;
-      throw new Error(`unknown event ${JSON.stringify(unknown)}`);
-    }
-  }
-}
-
-async function applyToMutations(event: MutationEvent, position: number, sql: SqlExecutor): Promise<void> {
+async function applyToMutations(event: MutationEvent, position: number, streamName: string, sql: SqlExecutor): Promise<void> {
   switch (event.type) {
     case 'MutationRequested': {
       const d = event.data;
@@ -59,34 +53,113 @@ async function applyToMutations(event: MutationEvent, position: number, sql: Sql
       );
       return;
     }
-    case 'MutationDenied': {
-      const d = event.data;
-      await sql.query(
-        `UPDATE mutations SET status = 'denied', denial = $2, finished_at = $3, position = $4 WHERE mutation_id = $1`,
-        [d.mutationId, JSON.stringify({ deniedBy: d.deniedBy, code: d.code, reason: d.reason, policy: d.policy, suggestions: d.suggestions }), d.deniedAt, position],
-      );
-      return;
-    }
     case 'MutationPending': {
       const d = event.data;
+      const step = currentApprovalStep(d.requirements, []);
       await sql.query(
-        `UPDATE mutations SET status = 'pending', requirements = $2, expires_at = $3, position = $4 WHERE mutation_id = $1`,
-        [d.mutationId, JSON.stringify(d.requirements), d.expiresAt, position],
+        `UPDATE mutations SET status = 'pending', requirements = $2, expires_at = $3, diff = $4, approvals = '[]', approved_by = '{}',
+           passed_checks = '{}', current_step = $5, current_step_role = $6, position = $7
+         WHERE mutation_id = $1`,
+        [d.mutationId, JSON.stringify(d.requirements), d.expiresAt, JSON.stringify(d.diff ?? []), step?.index ?? null, step?.role ?? null, position],
       );
       return;
     }
+    case 'ApprovalGranted':
+    case 'ApprovalRejected': {
+      const d = event.data;
+      const decidedAt = eventTime(event);
+      const rows = (await sql.query('SELECT requirements, approvals, state_type, state_id, transition, actor_id, requested_at FROM mutations WHERE mutation_id = $1', [
+        d.mutationId,
+      ])) as { requirements: Requirement[] | null; approvals: ApprovalRecord[]; state_type: string; state_id: string; transition: string; actor_id: string; requested_at: Date }[];
+      const row = rows[0];
+      const lane = parseLaneStreamName(streamName);
+      await sql.query(
+        `INSERT INTO approval_decisions (mutation_id, position, state_type, state_id, transition, requested_by, requested_at, approver_id, approver_kind, step, role, decision, comment, decided_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING`,
+        [
+          d.mutationId, position, row?.state_type ?? lane?.stateType ?? '', row?.state_id ?? lane?.stateId ?? '', row?.transition ?? '', row?.actor_id ?? '',
+          row?.requested_at ?? decidedAt, d.approver.id, d.approver.kind, d.step, d.role, event.type === 'ApprovalGranted' ? 'approve' : 'reject', d.comment, decidedAt,
+        ],
+      );
+      if (event.type === 'ApprovalRejected') {
+        await sql.query('UPDATE mutations SET position = $2 WHERE mutation_id = $1', [d.mutationId, position]);
+        return;
+      }
+      if (!row) return;
+      const approvals = [...row.approvals, { approverId: d.approver.id, step: d.step, role: d.role, approvedAt: decidedAt }];
+      const step = currentApprovalStep(row.requirements ?? [], approvals);
+      await sql.query(
+        `UPDATE mutations SET approvals = $2, approved_by = array_append(approved_by, $3), current_step = $4, current_step_role = $5, position = $6 WHERE mutation_id = $1`,
+        [d.mutationId, JSON.stringify(approvals), d.approver.id, step?.index ?? null, step?.role ?? null, position],
+      );
+      return;
+    }
+    case 'ApprovalsDismissed': {
+      // With its approvals gone the mutation waits for the first step of its requirements again (until a MutationPending replaces them).
+      const rows = (await sql.query('SELECT requirements FROM mutations WHERE mutation_id = $1', [event.data.mutationId])) as { requirements: Requirement[] | null }[];
+      const step = currentApprovalStep(rows[0]?.requirements ?? [], []);
+      await sql.query(
+        `UPDATE mutations SET approvals = '[]', approved_by = '{}', passed_checks = '{}', current_step = $3, current_step_role = $4, position = $2 WHERE mutation_id = $1`,
+        [event.data.mutationId, position, step?.index ?? null, step?.role ?? null],
+      );
+      return;
+    }
+    case 'CheckResolved':
+      // A failed check changes nothing but the position; the MutationRejected after it ends the mutation.
+      await sql.query(
+        `UPDATE mutations SET passed_checks = CASE WHEN $4 AND NOT ($2 = ANY(passed_checks)) THEN array_append(passed_checks, $2) ELSE passed_checks END, position = $3 WHERE mutation_id = $1`,
+        [event.data.mutationId, event.data.name, position, event.data.outcome === 'pass'],
+      );
+      return;
+    case 'ScheduleReached':
+      await sql.query(`UPDATE mutations SET schedule_reached = true, position = $2 WHERE mutation_id = $1`, [event.data.mutationId, position]);
+      return;
     case 'MutationApplied': {
       const d = event.data;
       await sql.query(
-        `UPDATE mutations SET status = 'applied', state_version = $2, diff = $3, applied_at = $4, finished_at = $4, position = $5
+        `UPDATE mutations SET status = 'applied', state_version = $2, diff = $3, applied_at = $4, finished_at = $4, current_step = NULL, current_step_role = NULL, position = $5
          WHERE mutation_id = $1`,
         [d.mutationId, d.version, JSON.stringify(d.diff), d.appliedAt, position],
       );
       return;
     }
+    case 'MutationDenied': {
+      const d = event.data;
+      await finishMutation(sql, event, position, { deniedBy: d.deniedBy, code: d.code, reason: d.reason, policy: d.policy, suggestions: d.suggestions }, 'denial');
+      return;
+    }
+    case 'MutationRejected':
+      await finishMutation(sql, event, position, { reason: event.data.reason, by: event.data.rejectedBy.id });
+      return;
+    case 'MutationExpired':
+      await finishMutation(sql, event, position, { reason: `expired at ${event.data.expiresAt}` });
+      return;
+    case 'MutationCancelled':
+      await finishMutation(sql, event, position, { reason: event.data.reason, by: event.data.cancelledBy.id });
+      return;
+    case 'MutationConflicted':
+      await finishMutation(sql, event, position, {
+        reason: `expected version ${event.data.expectedVersion}, state was at ${event.data.currentVersion}`,
+        expectedVersion: event.data.expectedVersion,
+        currentVersion: event.data.currentVersion,
+      });
+      return;
+    case 'MutationFailed':
+      await finishMutation(sql, event, position, { code: event.data.code, reason: event.data.reason });
+      return;
     default: {
       const unknown: never = event;
       throw new Error(`unknown event ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+/** A terminal status: the outcome (why) is kept in `outcome`, denials also in `denial`. */
+async function finishMutation(sql: SqlExecutor, event: MutationEvent, position: number, outcome: Record<string, unknown>, column: 'outcome' | 'denial' = 'outcome'): Promise<void> {
+  const status = statusAfter(event);
+  await sql.query(
+    `UPDATE mutations SET status = $2, ${column === 'denial' ? 'denial = $3, ' : ''}outcome = $3, finished_at = $4, current_step = NULL, current_step_role = NULL, position = $5
+     WHERE mutation_id = $1`,
+    [event.data.mutationId, status, JSON.stringify(outcome), eventTime(event), position],
+  );
 }

@@ -62,6 +62,33 @@ export interface MutationRecord {
   appliedAt: string | null;
   finishedAt: string | null;
   position: number;
+  /** Approval progress of a pending mutation. */
+  approvals: { approverId: string; step: number; role: string; approvedAt: string }[];
+  currentStep: { index: number; role: string } | null;
+  passedChecks: string[];
+  scheduleReached: boolean;
+  /** Why it ended (rejected, expired, cancelled, conflicted, failed, denied). */
+  outcome: Record<string, unknown> | null;
+}
+
+export interface PendingApproval {
+  mutationId: string;
+  stateType: string;
+  stateId: string;
+  transition: string;
+  requestedBy: { id: string; kind: string };
+  reason: string | null;
+  riskLevel: string;
+  category: string;
+  tags: string[];
+  payload: unknown;
+  diff: unknown[] | null;
+  requirements: unknown[];
+  currentStep: { index: number; role: string };
+  approvals: { approverId: string; step: number; role: string; approvedAt: string }[];
+  requestedAt: string;
+  expiresAt: string;
+  timeLeftMs: number;
 }
 
 export interface TimelineEntry {
@@ -188,6 +215,62 @@ export class ReadModelQueries {
     return { items, nextCursor: rows.length > page.limit && last ? encodeCursor([last.version]) : null };
   }
 
+  /** Where a mutation lives (its lane) and its projected status. */
+  async locateMutation(mutationId: string): Promise<{ stateType: string; stateId: string; status: string } | null> {
+    const rows = (await this.dataSource.query('SELECT state_type, state_id, status FROM mutations WHERE mutation_id = $1', [mutationId])) as Row[];
+    const row = rows[0];
+    return row ? { stateType: String(row.state_type), stateId: String(row.state_id), status: String(row.status) } : null;
+  }
+
+  /**
+   * Pending mutations the principal may approve now: the current step's role is one of theirs,
+   * they did not request it and have not approved it yet, and it has not expired (its expiry
+   * timer may not have fired yet, but an approval would be refused). Most urgent (earliest
+   * expiry) first.
+   */
+  async pendingApprovals(principal: { id: string; roles: readonly string[] }, page: PageRequest, now: Date): Promise<Page<PendingApproval>> {
+    const parameters: unknown[] = [principal.roles, principal.id, now.toISOString()];
+    let after = '';
+    if (page.cursor !== undefined) {
+      const [expiresAt, mutationId] = decodeCursor(page.cursor, ['string', 'string']) as [string, string];
+      // A tampered cursor must be a 400, not a failed cast in SQL.
+      if (!isIsoInstant(expiresAt) || !UUID.test(mutationId)) throw new InvalidQueryError('cursor', 'cursor is not one this API returned');
+      parameters.push(expiresAt, mutationId);
+      after = `AND (expires_at, mutation_id) > ($4::timestamptz, $5::uuid)`;
+    }
+    parameters.push(page.limit + 1);
+    const rows = (await this.dataSource.query(
+      `SELECT * FROM mutations
+       WHERE status = 'pending' AND expires_at > $3::timestamptz AND current_step_role = ANY($1::text[]) AND actor_id <> $2 AND NOT ($2 = ANY(approved_by)) ${after}
+       ORDER BY expires_at, mutation_id LIMIT $${parameters.length}`,
+      parameters,
+    )) as Row[];
+    const items = rows.slice(0, page.limit).map((row) => {
+      const expiresAt = iso(row.expires_at) as string;
+      return {
+        mutationId: String(row.mutation_id),
+        stateType: String(row.state_type),
+        stateId: String(row.state_id),
+        transition: String(row.transition),
+        requestedBy: { id: String(row.actor_id), kind: String(row.actor_kind) },
+        reason: (row.reason as string | null) ?? null,
+        riskLevel: String(row.risk_level),
+        category: String(row.category),
+        tags: row.tags as string[],
+        payload: row.payload,
+        diff: (row.diff as unknown[] | null) ?? null,
+        requirements: (row.requirements as unknown[] | null) ?? [],
+        currentStep: { index: Number(row.current_step), role: String(row.current_step_role) },
+        approvals: (row.approvals as PendingApproval['approvals']) ?? [],
+        requestedAt: iso(row.requested_at) as string,
+        expiresAt,
+        timeLeftMs: Math.max(0, Date.parse(expiresAt) - now.getTime()),
+      };
+    });
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > page.limit && last ? encodeCursor([last.expiresAt, last.mutationId]) : null };
+  }
+
   async checkpoints(): Promise<{ projection: string; position: number; updatedAt: string }[]> {
     const rows = (await this.dataSource.query('SELECT projection, position, updated_at FROM projection_checkpoints ORDER BY projection')) as Row[];
     return rows.map((row) => ({ projection: String(row.projection), position: Number(row.position), updatedAt: iso(row.updated_at) as string }));
@@ -243,6 +326,11 @@ function toMutationRecord(row: Row): MutationRecord {
     appliedAt: iso(row.applied_at),
     finishedAt: iso(row.finished_at),
     position: Number(row.position),
+    approvals: (row.approvals as MutationRecord['approvals'] | undefined) ?? [],
+    currentStep: row.current_step === null || row.current_step === undefined ? null : { index: Number(row.current_step), role: String(row.current_step_role) },
+    passedChecks: (row.passed_checks as string[] | undefined) ?? [],
+    scheduleReached: row.schedule_reached === true,
+    outcome: (row.outcome as Record<string, unknown> | null | undefined) ?? null,
   };
 }
 

@@ -1,17 +1,19 @@
-import { foldLane, isMutationEvent, type MutationEvent } from '@countersign/domain';
+import {
+  currentApprovalStep,
+  eventTime,
+  foldLane,
+  isMutationEvent,
+  statusAfter as domainStatusAfter,
+  type ApprovalRecord,
+  type MutationEvent,
+  type Requirement,
+} from '@countersign/domain';
 import type { RecordedEvent } from '@countersign/event-store';
 import type { ReadModelRow, ReadModelTable } from './read-model-snapshot.js';
 
-const STATUS_AFTER: Record<MutationEvent['type'], string> = {
-  MutationRequested: 'pending',
-  MutationPending: 'pending',
-  MutationDenied: 'denied',
-  MutationApplied: 'applied',
-};
-
 /** The status a mutation has after its last lifecycle event. */
 export function statusAfter(event: MutationEvent): string {
-  return STATUS_AFTER[event.type];
+  return domainStatusAfter(event) ?? 'pending';
 }
 
 type PositionedEvent = MutationEvent & { position: number; streamName: string };
@@ -27,12 +29,13 @@ export function expectedReadModels(log: readonly RecordedEvent[]): Record<ReadMo
     .map((recorded) => ({ type: recorded.type, data: recorded.data, position: recorded.position, streamName: recorded.streamName }) as PositionedEvent);
 
   const byMutation = groupBy(events, (event) => event.data.mutationId);
-  const mutations = [...byMutation.values()].map(expectedMutationRow);
+  const perMutation = [...byMutation.values()].map(expectedMutationRows);
+  const mutations = perMutation.map(({ row }) => row);
   const timeline = events.map((event) => ({
     mutation_id: event.data.mutationId,
     position: event.position,
     event_type: event.type,
-    occurred_at: iso(occurredAt(event)),
+    occurred_at: iso(eventTime(event)),
     data: json(event.data),
   }));
 
@@ -66,10 +69,18 @@ export function expectedReadModels(log: readonly RecordedEvent[]): Record<ReadMo
       position: event.position,
     })),
   );
-  return { mutations, mutation_timeline: timeline, states, state_history: history };
+  return {
+    mutations,
+    mutation_timeline: timeline,
+    states,
+    state_history: history,
+    approval_decisions: perMutation.flatMap(({ decisions }) => decisions),
+    timers: perMutation.flatMap(({ timers }) => timers),
+  };
 }
 
-function expectedMutationRow(lifecycle: PositionedEvent[]): ReadModelRow {
+/** Per mutation: its row on `mutations`, its approval decisions and the timers it should have. */
+function expectedMutationRows(lifecycle: PositionedEvent[]): { row: ReadModelRow; decisions: ReadModelRow[]; timers: ReadModelRow[] } {
   const first = lifecycle[0]!;
   if (first.type !== 'MutationRequested') throw new Error(`mutation ${first.data.mutationId} starts with ${first.type}`);
   const request = first.data;
@@ -107,22 +118,73 @@ function expectedMutationRow(lifecycle: PositionedEvent[]): ReadModelRow {
     finished_at: null,
     requested_position: first.position,
     position: first.position,
+    approvals: [],
+    approved_by: [],
+    current_step: null,
+    current_step_role: null,
+    passed_checks: [],
+    schedule_reached: false,
+    outcome: null,
+  };
+  const decisions: ReadModelRow[] = [];
+  // The current round: what the latest MutationPending asks for and what counted towards it since.
+  let requirements: Requirement[] = [];
+  let approvals: ApprovalRecord[] = [];
+  let passedChecks: string[] = [];
+  let latestPending: Extract<MutationEvent, { type: 'MutationPending' }>['data'] | undefined;
+  let scheduleReachedThisRound = false;
+  const end = (event: MutationEvent, outcome: Record<string, unknown>) => {
+    row.outcome = json(outcome);
+    row.finished_at = iso(eventTime(event));
   };
   for (const event of lifecycle.slice(1)) {
-    row.status = statusAfter(event);
+    row.status = domainStatusAfter(event) ?? row.status;
     row.position = event.position;
     switch (event.type) {
       case 'MutationRequested':
         throw new Error(`mutation ${event.data.mutationId} is requested twice`);
-      case 'MutationDenied': {
-        const { deniedBy, code, reason, policy, suggestions } = event.data;
-        row.denial = json({ deniedBy, code, reason, policy, suggestions });
-        row.finished_at = iso(event.data.deniedAt);
-        break;
-      }
       case 'MutationPending':
+        latestPending = event.data;
+        requirements = event.data.requirements;
+        approvals = [];
+        passedChecks = [];
+        scheduleReachedThisRound = false;
         row.requirements = json(event.data.requirements);
         row.expires_at = iso(event.data.expiresAt);
+        row.diff = json(event.data.diff ?? []);
+        break;
+      case 'ApprovalGranted':
+      case 'ApprovalRejected': {
+        const { approver, step, role, comment } = event.data;
+        decisions.push({
+          mutation_id: request.mutationId,
+          position: event.position,
+          state_type: request.stateType,
+          state_id: request.stateId,
+          transition: request.transition,
+          requested_by: request.actor.id,
+          requested_at: iso(request.requestedAt),
+          approver_id: approver.id,
+          approver_kind: approver.kind,
+          step,
+          role,
+          decision: event.type === 'ApprovalGranted' ? 'approve' : 'reject',
+          comment,
+          decided_at: iso(eventTime(event)),
+        });
+        if (event.type === 'ApprovalGranted') approvals = [...approvals, { approverId: approver.id, step, role, approvedAt: event.data.approvedAt }];
+        break;
+      }
+      case 'ApprovalsDismissed':
+        approvals = [];
+        passedChecks = [];
+        break;
+      case 'CheckResolved':
+        if (event.data.outcome === 'pass' && !passedChecks.includes(event.data.name)) passedChecks = [...passedChecks, event.data.name];
+        break;
+      case 'ScheduleReached':
+        row.schedule_reached = true;
+        scheduleReachedThisRound = true;
         break;
       case 'MutationApplied':
         row.state_version = event.data.version;
@@ -130,30 +192,63 @@ function expectedMutationRow(lifecycle: PositionedEvent[]): ReadModelRow {
         row.applied_at = iso(event.data.appliedAt);
         row.finished_at = iso(event.data.appliedAt);
         break;
+      case 'MutationDenied': {
+        const { deniedBy, code, reason, policy, suggestions } = event.data;
+        row.denial = json({ deniedBy, code, reason, policy, suggestions });
+        end(event, { deniedBy, code, reason, policy, suggestions });
+        break;
+      }
+      case 'MutationRejected':
+        end(event, { reason: event.data.reason, by: event.data.rejectedBy.id });
+        break;
+      case 'MutationExpired':
+        end(event, { reason: `expired at ${event.data.expiresAt}` });
+        break;
+      case 'MutationCancelled':
+        end(event, { reason: event.data.reason, by: event.data.cancelledBy.id });
+        break;
+      case 'MutationConflicted':
+        end(event, {
+          reason: `expected version ${event.data.expectedVersion}, state was at ${event.data.currentVersion}`,
+          expectedVersion: event.data.expectedVersion,
+          currentVersion: event.data.currentVersion,
+        });
+        break;
+      case 'MutationFailed':
+        end(event, { code: event.data.code, reason: event.data.reason });
+        break;
       default: {
         const unknown: never = event;
         throw new Error(`unknown event ${JSON.stringify(unknown)}`);
       }
     }
   }
-  return row;
-}
+  row.approvals = json(approvals);
+  row.approved_by = approvals.map((approval) => approval.approverId);
+  row.passed_checks = passedChecks;
+  // While pending, the step waiting is the first one the current round has not completed; none once it ended.
+  const step = row.status === 'pending' ? currentApprovalStep(requirements, approvals) : undefined;
+  row.current_step = step?.index ?? null;
+  row.current_step_role = step?.role ?? null;
 
-function occurredAt(event: MutationEvent): string {
-  switch (event.type) {
-    case 'MutationRequested':
-      return event.data.requestedAt;
-    case 'MutationDenied':
-      return event.data.deniedAt;
-    case 'MutationPending':
-      return event.data.pendingAt;
-    case 'MutationApplied':
-      return event.data.appliedAt;
-    default: {
-      const unknown: never = event;
-      throw new Error(`unknown event ${JSON.stringify(unknown)}`);
-    }
+  // A pending mutation waits for its expiry and, until reached, its schedule; an ended one for nothing.
+  const timers: ReadModelRow[] = [];
+  if (row.status === 'pending' && latestPending) {
+    const timer = (kind: 'expire' | 'schedule', dueAt: string) => ({
+      mutation_id: request.mutationId,
+      kind,
+      state_type: request.stateType,
+      state_id: request.stateId,
+      due_at: iso(dueAt),
+      fired_at: null,
+      attempts: 0,
+      last_error: null,
+    });
+    timers.push(timer('expire', latestPending.expiresAt));
+    const schedule = latestPending.requirements.find((requirement) => requirement.kind === 'schedule');
+    if (schedule?.kind === 'schedule' && !scheduleReachedThisRound) timers.push(timer('schedule', schedule.notBefore));
   }
+  return { row, decisions, timers };
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

@@ -1,9 +1,12 @@
 export { seededRandom, type SeededRandom } from './seeded-random.js';
 export {
+  SEED_APPROVERS,
   SEED_TAGS,
   loadLane,
+  pendingCommandThroughLane,
   seedMutations,
   submitThroughLane,
+  type LanePendingCommand,
   type LaneSubmission,
   type LoadedLane,
   type SeedMutationsOptions,
@@ -22,3 +25,5 @@ export {
   type ReadModelTable,
 } from './read-model-snapshot.js';
 export { expectedReadModels, statusAfter } from './expected-read-models.js';
+export { accessPolicyContract, type AccessPolicy } from './access-policy.contract.js';
+export { laneScenario, type LaneScenario, type ScenarioSubmit } from './lane-scenario.js';

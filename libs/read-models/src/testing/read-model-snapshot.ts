@@ -8,6 +8,8 @@ export const READ_MODEL_PRIMARY_KEYS = {
   mutation_timeline: ['mutation_id', 'position'],
   states: ['state_type', 'state_id'],
   state_history: ['state_type', 'state_id', 'version'],
+  approval_decisions: ['mutation_id', 'position'],
+  timers: ['mutation_id', 'kind'],
 } as const;
 
 export type ReadModelTable = keyof typeof READ_MODEL_PRIMARY_KEYS;

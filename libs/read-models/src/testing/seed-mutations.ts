@@ -1,9 +1,14 @@
 import { creditLimitContract, featureFlagContract } from '@countersign/contracts';
 import {
+  decidePending,
   decideSubmit,
+  eventTime,
+  evolveLane,
   foldLane,
   isMutationEvent,
   laneStreamName,
+  openRequirements,
+  statusAfter,
   type Actor,
   type Classification,
   type ClassificationRequest,
@@ -12,14 +17,20 @@ import {
   type JsonValue,
   type LaneState,
   type MutationEvent,
+  type MutationStatus,
+  type PendingCommand,
+  type PendingMutation,
+  type PendingOutcome,
   type SubmitMutation,
   type SubmitOutcome,
 } from '@countersign/domain';
 import type { EventStore, ExpectedRevision, LogPosition } from '@countersign/event-store';
+import { accessPolicyContract } from './access-policy.contract.js';
 import { seededRandom, type SeededRandom } from './seeded-random.js';
 
 const FEATURE_FLAG = featureFlagContract as unknown as Contract<unknown>;
 const CREDIT_LIMIT = creditLimitContract as unknown as Contract<unknown>;
+const ACCESS_POLICY = accessPolicyContract as unknown as Contract<unknown>;
 
 export const SEED_TAGS = ['prod', 'staging', 'team-a', 'team-b', 'pii'] as const;
 const TAG_CHANCE: Record<(typeof SEED_TAGS)[number], number> = { prod: 0.4, staging: 0.2, 'team-a': 0.3, 'team-b': 0.2, pii: 0.1 };
@@ -31,6 +42,22 @@ const ACTOR_TEMPLATES: readonly Omit<Actor, 'id'>[] = [
   { kind: 'human', roles: ['release-manager', 'engineer'] },
   { kind: 'agent', roles: [] },
 ];
+
+/**
+ * Principals who decide on pending mutations (they never request any): two per role, since a
+ * step may need two distinct approvers. Requesters holding a role (risk-officer, release-manager)
+ * approve too, so self-approvals get tried.
+ */
+export const SEED_APPROVERS: readonly Actor[] = [
+  ...['risk-officer', 'cfo', 'release-manager', 'security-officer', 'ciso', 'change-manager', 'admin'].flatMap((role) =>
+    [1, 2].map((index) => ({ id: `${role}-${index}`, kind: 'human' as const, roles: [role] })),
+  ),
+  { id: 'compliance-scanner', kind: 'service', roles: ['compliance'] },
+  { id: 'compliance-officer', kind: 'human', roles: ['compliance'] },
+];
+
+/** Chance that an iteration decides on a pending mutation instead of submitting a new one. */
+const ACT_ON_PENDING_CHANCE = 0.3;
 
 export interface LoadedLane {
   lane: LaneState;
@@ -59,6 +86,14 @@ export interface LaneSubmission {
   position: LogPosition | null;
 }
 
+export interface LanePendingCommand {
+  outcome: PendingOutcome;
+  /** Log position of the last appended event; null when nothing was recorded. */
+  position: LogPosition | null;
+  /** The lane with the recorded events folded in. */
+  lane: LaneState;
+}
+
 /** The write path of one submit: load the lane, decide with the domain, append with the expected revision. */
 export async function submitThroughLane(
   eventStore: EventStore,
@@ -69,35 +104,71 @@ export async function submitThroughLane(
   return decideAndAppend(eventStore, contract, command, await loadLane(eventStore, contract.stateType, command.stateId), options);
 }
 
+/** The write path of an approval, check, cancel or timer: load the lane, `decidePending`, append. */
+export async function pendingCommandThroughLane(
+  eventStore: EventStore,
+  contract: Contract<unknown>,
+  stateId: string,
+  command: PendingCommand,
+  options: SubmitThroughLaneOptions,
+): Promise<LanePendingCommand> {
+  return decidePendingAndAppend(eventStore, contract, stateId, command, await loadLane(eventStore, contract.stateType, stateId), options);
+}
+
 async function decideAndAppend(
   eventStore: EventStore,
   contract: Contract<unknown>,
   command: SubmitMutation,
   loaded: LoadedLane,
   options: SubmitThroughLaneOptions,
-): Promise<LaneSubmission> {
+): Promise<LaneSubmission & { after: LoadedLane }> {
   const outcome = decideSubmit(command, loaded.lane, contract, { approvalTtlMs: options.approvalTtlMs });
-  if (outcome.kind !== 'recorded') return { outcome, position: null };
-  const metadata = { correlationId: options.correlationId ?? command.mutationId, causationId: command.mutationId };
-  const events = outcome.events.map((event) => ({ id: options.newEventId(), type: event.type, data: event.data, metadata }));
-  const result = await eventStore.appendToStream(laneStreamName(contract.stateType, command.stateId), events, {
-    expectedRevision: loaded.expectedRevision,
-  });
+  if (outcome.kind !== 'recorded') return { outcome, position: null, after: loaded };
+  const { position, after } = await appendToLane(eventStore, contract, command.stateId, command.mutationId, outcome.events, loaded, options);
+  return { outcome, position, after };
+}
+
+async function decidePendingAndAppend(
+  eventStore: EventStore,
+  contract: Contract<unknown>,
+  stateId: string,
+  command: PendingCommand,
+  loaded: LoadedLane,
+  options: SubmitThroughLaneOptions,
+): Promise<LanePendingCommand & { after: LoadedLane }> {
+  const outcome = decidePending(command, loaded.lane, contract, { approvalTtlMs: options.approvalTtlMs });
+  if (outcome.kind !== 'recorded') return { outcome, position: null, lane: loaded.lane, after: loaded };
+  const { position, after } = await appendToLane(eventStore, contract, stateId, command.mutationId, outcome.events, loaded, options);
+  return { outcome, position, lane: after.lane, after };
+}
+
+async function appendToLane(
+  eventStore: EventStore,
+  contract: Contract<unknown>,
+  stateId: string,
+  mutationId: string,
+  decided: readonly MutationEvent[],
+  loaded: LoadedLane,
+  options: SubmitThroughLaneOptions,
+): Promise<{ position: LogPosition; after: LoadedLane }> {
+  const metadata = { correlationId: options.correlationId ?? mutationId, causationId: mutationId };
+  const events = decided.map((event) => ({ id: options.newEventId(), type: event.type, data: event.data, metadata }));
+  const result = await eventStore.appendToStream(laneStreamName(contract.stateType, stateId), events, { expectedRevision: loaded.expectedRevision });
   const firstRevision = loaded.expectedRevision === 'no_stream' ? 0 : Number(loaded.expectedRevision) + 1;
   if (result.nextExpectedRevision !== firstRevision + events.length - 1) {
     // The store took the append for a retry of an earlier one: these event ids were used before.
-    throw new Error(`event ids of mutation ${command.mutationId} were already appended: use another seed or stateIdPrefix on this log`);
+    throw new Error(`event ids of mutation ${mutationId} were already appended: use another seed or stateIdPrefix on this log`);
   }
-  return { outcome, position: result.position };
+  return { position: result.position, after: { lane: decided.reduce(evolveLane, loaded.lane), expectedRevision: result.nextExpectedRevision } };
 }
 
 export interface SeedMutationsOptions {
-  /** How many recorded mutations (applied, pending or denied) to append. */
+  /** How many recorded mutations (submitted and recorded, whatever their fate) to append. */
   count: number;
-  /** How many distinct states: even indexes are feature flags, odd ones credit limits. */
+  /** How many distinct states: index 0, 3, 6… are feature flags, 1, 4, 7… credit limits, 2, 5, 8… access policies. */
   states: number;
   seed: number;
-  /** How many distinct actors (humans, services, agents); default 6. */
+  /** How many distinct requesting actors (humans, services, agents); default 6. */
   actors?: number;
   /** Clock of the first command (ISO 8601); default 2030-01-01T00:00:00.000Z. */
   start?: string;
@@ -107,6 +178,7 @@ export interface SeedMutationsOptions {
   stateIdPrefix?: string;
   /** Ids of mutations and events; default uuids drawn from the seed, so a log must not be seeded twice with the same seed and prefix. */
   newId?: () => string;
+  /** How long a pending mutation waits; default 60 × stepMs, so the seeded clock reaches many expiries. */
   approvalTtlMs?: number;
 }
 
@@ -115,54 +187,152 @@ export interface SeededMutation {
   stateType: string;
   stateId: string;
   transition: string;
-  status: 'applied' | 'pending' | 'denied';
+  /** Status after its last event on the log. */
+  status: MutationStatus;
   actor: Actor;
   reason: string | null;
   classification: Classification;
   requestedAt: string;
+  /** When it reached a terminal status; null while pending. */
+  finishedAt: string | null;
+  /** Expiry of its latest pending round; null when it never was pending. */
+  expiresAt: string | null;
   /** Position of the mutation's last event. */
   position: LogPosition;
 }
 
 export interface SeedResult {
   mutations: SeededMutation[];
-  /** Commands the domain rejected without recording anything. */
+  /** Submits the domain rejected without recording anything. */
   rejected: number;
+  /** Commands on pending mutations (approvals, checks, cancels, timers) by what the domain made of them. */
+  pendingCommands: { recorded: number; unchanged: number; rejected: number };
   /** Position of the last appended event (0 when none). */
   lastPosition: LogPosition;
   /** The clock after the last command: start the next seeding here to keep time moving forward. */
   nextClock: string;
 }
 
+/** A pending mutation the seeder keeps deciding on, with its timers as the timers projection would hold them. */
+interface Tracked {
+  contract: Contract<unknown>;
+  stateId: string;
+  expiresAt: string;
+  /** A `notBefore` not reached yet. */
+  notBefore: string | null;
+}
+
 /**
  * Appends a deterministic mix of mutations through the real write path: creates and changes of
- * feature flags and credit limits by several actors, with guard denials (rollout on a disabled
- * flag, duplicate or missing rules), policy denials (agents creating flags), pending mutations
- * (big rollout jumps on prod flags, large limit increases), tags, risk levels and metadata.
+ * feature flags, credit limits and access policies by several actors, with guard denials
+ * (rollout on a disabled flag, duplicate or missing rules), policy denials (agents creating
+ * flags), pending mutations (big rollout jumps on prod flags, large limit increases, high
+ * access levels, locks, scheduled changes), tags, risk levels and metadata. Between submits it
+ * decides on pending mutations as approvers and the worker do, through `decidePending`:
+ * approvals granted and rejected, repeated, by the requester or the wrong role; external checks
+ * passed and failed; cancels; and, as the clock passes them, schedules reached and expiries.
+ * Lanes move meanwhile, so final approvals also conflict, fail, get denied, or dismiss the
+ * approvals and go pending again.
  */
 export async function seedMutations(eventStore: EventStore, options: SeedMutationsOptions): Promise<SeedResult> {
   const random = seededRandom(options.seed);
   const idRandom = seededRandom(options.seed ^ 0x5eed_1d5);
   const newId = options.newId ?? (() => idRandom.uuid());
-  const approvalTtlMs = options.approvalTtlMs ?? 24 * 60 * 60 * 1000;
   const stepMs = options.stepMs ?? 1000;
+  const approvalTtlMs = options.approvalTtlMs ?? 60 * stepMs;
   const prefix = options.stateIdPrefix ?? '';
   const actors = seedActors(options.actors ?? 6);
   let clock = Date.parse(options.start ?? '2030-01-01T00:00:00.000Z');
   if (Number.isNaN(clock)) throw new RangeError(`start "${options.start}" is not a date-time`);
+  const now = () => new Date(clock).toISOString();
+  const appendOptions = () => ({ approvalTtlMs, newEventId: newId, correlationId: newId() });
 
   const mutations: SeededMutation[] = [];
+  const byId = new Map<string, SeededMutation>();
+  const tracked = new Map<string, Tracked>();
+  const pendingCommands = { recorded: 0, unchanged: 0, rejected: 0 };
+  // This call is the only writer of its lanes (its prefix), so each lane is read once and then folded forward.
+  const lanes = new Map<string, LoadedLane>();
+  const laneOf = async (contract: Contract<unknown>, stateId: string): Promise<LoadedLane> => {
+    const streamName = laneStreamName(contract.stateType, stateId);
+    const cached = lanes.get(streamName);
+    if (cached) return cached;
+    const loaded = await loadLane(eventStore, contract.stateType, stateId);
+    lanes.set(streamName, loaded);
+    return loaded;
+  };
+  const remember = (contract: Contract<unknown>, stateId: string, after: LoadedLane) => lanes.set(laneStreamName(contract.stateType, stateId), after);
   let rejected = 0;
   let lastPosition: LogPosition = 0;
-  const maxAttempts = options.count * 4 + 10;
-  for (let attempt = 0; mutations.length < options.count && attempt < maxAttempts; attempt += 1) {
-    if (attempt > 0 && random.chance(0.75)) clock += stepMs;
+
+  /** Folds what was recorded into the seeded mutation and the tracked timers. */
+  const record = (mutationId: string, contract: Contract<unknown>, stateId: string, events: readonly MutationEvent[], lane: LaneState, position: LogPosition) => {
+    lastPosition = position;
+    const mutation = byId.get(mutationId);
+    if (mutation) {
+      mutation.position = position;
+      for (const event of events) {
+        const status = statusAfter(event);
+        if (status === undefined) continue;
+        mutation.status = status;
+        if (event.type === 'MutationPending') mutation.expiresAt = event.data.expiresAt;
+        else mutation.finishedAt = eventTime(event);
+      }
+    }
+    const pending = lane.pending[mutationId];
+    if (pending) tracked.set(mutationId, { contract, stateId, expiresAt: pending.expiresAt, notBefore: unreachedSchedule(pending) });
+    else tracked.delete(mutationId);
+  };
+
+  const runPending = async (mutationId: string, command: PendingCommand) => {
+    const target = tracked.get(mutationId);
+    if (!target) return;
+    const result = await decidePendingAndAppend(eventStore, target.contract, target.stateId, command, await laneOf(target.contract, target.stateId), appendOptions());
+    remember(target.contract, target.stateId, result.after);
+    if (result.outcome.kind === 'recorded' && result.position !== null) {
+      pendingCommands.recorded += 1;
+      record(mutationId, target.contract, target.stateId, result.outcome.events, result.lane, result.position);
+    } else {
+      pendingCommands[result.outcome.kind === 'unchanged' ? 'unchanged' : 'rejected'] += 1;
+      // A timer that changed nothing (the schedule passed after the expiry) is done.
+      if (command.type === 'ReachSchedule') tracked.set(mutationId, { ...target, notBefore: null });
+    }
+  };
+
+  /** Fires every timer the clock has reached, in due order, as the timer worker does. */
+  const fireDueTimers = async () => {
+    const due = [...tracked.entries()]
+      .flatMap(([mutationId, target]) => [
+        ...(target.notBefore !== null && Date.parse(target.notBefore) <= clock ? [{ mutationId, at: Date.parse(target.notBefore), type: 'ReachSchedule' as const }] : []),
+        ...(Date.parse(target.expiresAt) <= clock ? [{ mutationId, at: Date.parse(target.expiresAt), type: 'ExpireMutation' as const }] : []),
+      ])
+      .sort((a, b) => a.at - b.at || (a.type === b.type ? 0 : a.type === 'ReachSchedule' ? -1 : 1) || (a.mutationId < b.mutationId ? -1 : 1));
+    for (const timer of due) await runPending(timer.mutationId, { type: timer.type, mutationId: timer.mutationId, now: now() });
+  };
+
+  const maxSubmits = options.count * 4 + 10;
+  let submits = 0;
+  for (let iteration = 0; mutations.length < options.count && submits < maxSubmits; iteration += 1) {
+    if (iteration > 0 && random.chance(0.75)) clock += stepMs;
+    await fireDueTimers();
+    if (tracked.size > 0 && random.chance(ACT_ON_PENDING_CHANCE)) {
+      const mutationId = random.pick([...tracked.keys()]);
+      const target = tracked.get(mutationId) as Tracked;
+      const { lane } = await laneOf(target.contract, target.stateId);
+      const pending = lane.pending[mutationId];
+      const command = pending ? choosePendingCommand(random, pending, actors, now()) : undefined;
+      if (command) await runPending(mutationId, command);
+      continue;
+    }
+
+    submits += 1;
     const stateIndex = random.int(Math.max(1, options.states));
-    const contract = stateIndex % 2 === 0 ? FEATURE_FLAG : CREDIT_LIMIT;
-    const stateId = `${prefix}${contract === FEATURE_FLAG ? 'flag' : 'customer'}-${stateIndex}`;
-    const loaded = await loadLane(eventStore, contract.stateType, stateId);
+    const contract = [FEATURE_FLAG, CREDIT_LIMIT, ACCESS_POLICY][stateIndex % 3] as Contract<unknown>;
+    const stateId = `${prefix}${contract === FEATURE_FLAG ? 'flag' : contract === CREDIT_LIMIT ? 'customer' : 'access'}-${stateIndex}`;
+    const loaded = await laneOf(contract, stateId);
     const actor = random.pick(actors);
-    const { transition, payload } = contract === FEATURE_FLAG ? featureFlagChange(random, loaded.lane) : creditLimitChange(random, loaded.lane, stateId);
+    const { transition, payload } =
+      contract === FEATURE_FLAG ? featureFlagChange(random, loaded.lane) : contract === CREDIT_LIMIT ? creditLimitChange(random, loaded.lane, stateId) : accessPolicyChange(random, loaded.lane);
     const command: SubmitMutation = {
       type: 'SubmitMutation',
       mutationId: newId(),
@@ -170,19 +340,20 @@ export async function seedMutations(eventStore: EventStore, options: SeedMutatio
       transition,
       payload,
       actor,
-      now: new Date(clock).toISOString(),
+      now: now(),
       classification: classificationRequest(random),
-      ...(random.chance(0.5) ? { reason: `seeded change ${attempt + 1}` } : {}),
+      ...(random.chance(0.5) ? { reason: `seeded change ${submits}` } : {}),
       ...(random.chance(0.2) ? { expectedVersion: loaded.lane.version } : {}),
-      ...(random.chance(0.3) ? { idempotencyKey: `seed-${options.seed}-${attempt + 1}` } : {}),
+      ...(random.chance(0.3) ? { idempotencyKey: `seed-${options.seed}-${submits}` } : {}),
+      ...(random.chance(0.08) ? { notBefore: new Date(clock + (1 + random.int(8)) * stepMs).toISOString() } : {}),
     };
-    const { outcome, position } = await decideAndAppend(eventStore, contract, command, loaded, { approvalTtlMs, newEventId: newId, correlationId: newId() });
+    const { outcome, position, after } = await decideAndAppend(eventStore, contract, command, loaded, appendOptions());
+    remember(contract, stateId, after);
     if (outcome.kind !== 'recorded' || position === null) {
       rejected += 1;
       continue;
     }
-    lastPosition = position;
-    mutations.push({
+    const mutation: SeededMutation = {
       mutationId: command.mutationId,
       stateType: contract.stateType,
       stateId,
@@ -192,11 +363,68 @@ export async function seedMutations(eventStore: EventStore, options: SeedMutatio
       reason: command.reason ?? null,
       classification: outcome.plan.classification,
       requestedAt: command.now,
+      finishedAt: null,
+      expiresAt: null,
       position,
-    });
+    };
+    mutations.push(mutation);
+    byId.set(mutation.mutationId, mutation);
+    record(command.mutationId, contract, stateId, outcome.events, after.lane, position);
   }
   if (mutations.length < options.count) throw new Error(`seeded only ${mutations.length} of ${options.count} mutations`);
-  return { mutations, rejected, lastPosition, nextClock: new Date(clock + stepMs).toISOString() };
+  return { mutations, rejected, pendingCommands, lastPosition, nextClock: new Date(clock + stepMs).toISOString() };
+}
+
+function unreachedSchedule(pending: PendingMutation): string | null {
+  if (pending.scheduleReached) return null;
+  const schedule = pending.requirements.find((requirement) => requirement.kind === 'schedule');
+  return schedule?.kind === 'schedule' ? schedule.notBefore : null;
+}
+
+/**
+ * What someone does about a pending mutation: mostly the right approver or checker, sometimes
+ * the requester, a repeated approver or the wrong role (which the domain refuses or ignores),
+ * sometimes a rejection, a failed check or a cancel. Undefined when nobody acts this time.
+ */
+function choosePendingCommand(random: SeededRandom, pending: PendingMutation, requesters: readonly Actor[], now: string): PendingCommand | undefined {
+  const { mutationId } = pending;
+  const requester = pending.request.actor;
+  const open = openRequirements(pending);
+  const approval = open.find((requirement) => requirement.kind === 'approval');
+  const checks = open.filter((requirement) => requirement.kind === 'external_check');
+  const everyone = [...SEED_APPROVERS, ...requesters];
+  const holding = (role: string) => everyone.filter((actor) => actor.roles.includes(role) && actor.id !== requester.id);
+  const lacking = (role: string) => SEED_APPROVERS.filter((actor) => !actor.roles.includes(role));
+
+  if (random.chance(0.07)) {
+    const roll = random.next();
+    const actor = roll < 0.6 ? requester : roll < 0.8 ? random.pick(holding('admin')) : random.pick(lacking('admin'));
+    return { type: 'CancelMutation', mutationId, actor, ...(random.chance(0.5) ? { reason: 'no longer needed' } : {}), now };
+  }
+  if (approval && (checks.length === 0 || random.chance(0.6))) {
+    const roll = random.next();
+    const earlier = pending.approvals.map((record) => everyone.find((actor) => actor.id === record.approverId)).filter((actor) => actor !== undefined);
+    const eligible = holding(approval.role).filter((actor) => !pending.approvals.some((record) => record.approverId === actor.id));
+    const approver =
+      roll < 0.06 ? requester : roll < 0.12 && earlier.length > 0 ? random.pick(earlier) : roll < 0.18 || eligible.length === 0 ? random.pick(lacking(approval.role)) : random.pick(eligible);
+    return {
+      type: 'ApproveMutation',
+      mutationId,
+      approver,
+      decision: random.chance(0.12) ? 'reject' : 'approve',
+      ...(random.chance(0.4) ? { comment: random.pick(['looks fine', 'checked with the owner', 'too risky right now']) } : {}),
+      now,
+    };
+  }
+  if (checks.length > 0) {
+    const check = random.pick(checks);
+    if (check.kind !== 'external_check') return undefined;
+    const actor = random.chance(0.1) ? random.pick(lacking(check.role)) : random.pick(holding(check.role));
+    const fail = random.chance(0.15);
+    return { type: 'ResolveCheck', mutationId, name: check.name, outcome: fail ? 'fail' : 'pass', ...(fail || random.chance(0.3) ? { detail: fail ? 'finding open' : 'clean' } : {}), actor, now };
+  }
+  // Only the schedule (or a dependency) is open: nothing to decide but, rarely, a cancel.
+  return random.chance(0.2) ? { type: 'CancelMutation', mutationId, actor: requester, now } : undefined;
 }
 
 function seedActors(count: number): Actor[] {
@@ -228,6 +456,14 @@ function creditLimitChange(random: SeededRandom, lane: LaneState, stateId: strin
   }
   if (random.chance(0.5)) return { transition: 'setLimit', payload: { amount: random.pick([0, 1_000, 8_000, 50_000, 250_000]) + random.int(1_000) } };
   return { transition: 'raiseLimit', payload: { by: random.pick([100, 900, 5_000, 15_000, 150_000]) } };
+}
+
+function accessPolicyChange(random: SeededRandom, lane: LaneState): Change {
+  if (!lane.exists) return { transition: 'create', payload: { owner: `team-${random.int(3) + 1}` } };
+  const roll = random.int(10);
+  if (roll < 6) return { transition: 'setLevel', payload: { level: random.int(6) } };
+  if (roll < 8) return { transition: 'lock', payload: {} };
+  return { transition: 'unlock', payload: {} };
 }
 
 function classificationRequest(random: SeededRandom): ClassificationRequest {

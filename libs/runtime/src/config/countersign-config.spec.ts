@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       poolSize: 20,
       runWorker: true,
       logLevel: 'info',
+      timerPollMs: 250,
     });
   });
 
@@ -62,6 +63,7 @@ describe('loadConfig', () => {
         COUNTERSIGN_DB_POOL_SIZE: '5',
         COUNTERSIGN_RUN_WORKER: 'false',
         COUNTERSIGN_LOG: 'silent',
+        COUNTERSIGN_TIMER_POLL: '2s',
       },
       cwd,
     );
@@ -80,6 +82,7 @@ describe('loadConfig', () => {
       poolSize: 5,
       runWorker: false,
       logLevel: 'silent',
+      timerPollMs: 2_000,
     });
   });
 

@@ -27,7 +27,12 @@ export interface CountersignConfig {
   runWorker: boolean;
   /** Log lines as they happen (COUNTERSIGN_LOG=silent to mute). */
   logLevel: 'info' | 'silent';
+  /** How often the worker looks for due timers (COUNTERSIGN_TIMER_POLL, default 250ms). */
+  timerPollMs: number;
 }
+
+/** DI token for the process configuration. */
+export const RUNTIME_CONFIG = Symbol('RUNTIME_CONFIG');
 
 type Env = Record<string, string | undefined>;
 
@@ -47,6 +52,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Counter
     poolSize: integer(env, 'COUNTERSIGN_DB_POOL_SIZE', 20, 2, 500),
     runWorker: boolean(env, 'COUNTERSIGN_RUN_WORKER', true),
     logLevel: env.COUNTERSIGN_LOG === 'silent' ? 'silent' : 'info',
+    timerPollMs: parseDuration(env.COUNTERSIGN_TIMER_POLL || '250ms', 'COUNTERSIGN_TIMER_POLL'),
   };
 }
 

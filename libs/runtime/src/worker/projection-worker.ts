@@ -2,18 +2,27 @@ import { EVENT_STORE, type EventStore } from '@countersign/event-store';
 import { allProjections, ProjectionRunner, type RebuildProgress } from '@countersign/read-models';
 import { Inject, Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { RUNTIME_CONFIG, type CountersignConfig } from '../config/countersign-config.js';
+import { PendingCommands } from '../lanes/pending-commands.js';
 import { LOG, type Log } from '../log.js';
+import { TimerWorker } from './timer-worker.js';
 
 /** Runs every read-model projection in this process (api on the embedded default, or the worker app). */
 @Injectable()
 export class ProjectionWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly runners: ProjectionRunner[];
 
-  constructor(dataSource: DataSource, @Inject(EVENT_STORE) eventStore: EventStore, @Inject(LOG) log: Log) {
+  constructor(
+    dataSource: DataSource,
+    @Inject(EVENT_STORE) eventStore: EventStore,
+    @Inject(LOG) log: Log,
+    @Inject(RUNTIME_CONFIG) private readonly config: CountersignConfig,
+  ) {
     this.runners = allProjections.map((projection) => new ProjectionRunner(dataSource, eventStore, projection, { log }));
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.runWorker) return;
     for (const runner of this.runners) await runner.start();
   }
 
@@ -28,5 +37,6 @@ export class ProjectionWorker implements OnApplicationBootstrap, OnApplicationSh
   }
 }
 
-@Module({ providers: [ProjectionWorker], exports: [ProjectionWorker] })
+/** Projections and durable timers: the worker's share of a process. */
+@Module({ providers: [ProjectionWorker, PendingCommands, TimerWorker], exports: [ProjectionWorker, TimerWorker] })
 export class ProjectionWorkerModule {}

@@ -1,0 +1,39 @@
+import { isMutationEvent, parseLaneStreamName, statusAfter, type MutationEvent } from '@countersign/domain';
+import type { Projection } from './projection.js';
+
+/**
+ * Durable timers (`timers`): one row per pending mutation for its expiry and, when scheduled,
+ * one for its `notBefore`. The worker fires due rows (TimerWorker); ending a mutation removes
+ * its timers, so a rebuild leaves exactly the timers of mutations still pending.
+ */
+export const timersProjection: Projection = {
+  name: 'timers',
+  tables: ['timers'],
+  async apply(events, sql) {
+    for (const recorded of events) {
+      if (!isMutationEvent(recorded)) continue;
+      const event = recorded as unknown as MutationEvent;
+      const lane = parseLaneStreamName(recorded.streamName);
+      if (!lane) continue;
+      if (event.type === 'MutationPending') {
+        const { mutationId, expiresAt, requirements } = event.data;
+        await upsertTimer(sql, mutationId, 'expire', lane, expiresAt);
+        for (const requirement of requirements) {
+          if (requirement.kind === 'schedule') await upsertTimer(sql, mutationId, 'schedule', lane, requirement.notBefore);
+        }
+      } else if (event.type === 'ScheduleReached') {
+        await sql.query(`DELETE FROM timers WHERE mutation_id = $1 AND kind = 'schedule'`, [event.data.mutationId]);
+      } else if (statusAfter(event) !== undefined) {
+        await sql.query('DELETE FROM timers WHERE mutation_id = $1', [event.data.mutationId]);
+      }
+    }
+  },
+};
+
+async function upsertTimer(sql: { query(sql: string, parameters?: unknown[]): Promise<unknown> }, mutationId: string, kind: 'expire' | 'schedule', lane: { stateType: string; stateId: string }, dueAt: string): Promise<void> {
+  await sql.query(
+    `INSERT INTO timers (mutation_id, kind, state_type, state_id, due_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (mutation_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at, fired_at = NULL, attempts = 0, last_error = NULL`,
+    [mutationId, kind, lane.stateType, lane.stateId, dueAt],
+  );
+}
