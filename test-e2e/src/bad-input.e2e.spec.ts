@@ -55,6 +55,15 @@ describe('bad input', () => {
     ['a negative minPosition', 'GET', '/v1/states/feature-flag/bad-input?minPosition=-3', {}, 400, 'invalid_query'],
     ['a forged history cursor', 'GET', '/v1/states/feature-flag/bad-input/history?cursor=WyJ4Il0', {}, 400, 'invalid_query'],
     ['an unknown route', 'GET', '/v1/nothing-here', {}, 404, 'not_found'],
+    ['an approval without a decision', 'POST', '/v1/mutations/00000000-0000-4000-8000-000000000000/approvals', { body: {} }, 400, 'invalid_request'],
+    ['an approval with an unknown decision', 'POST', '/v1/mutations/00000000-0000-4000-8000-000000000000/approvals', { body: { decision: 'maybe' } }, 400, 'invalid_request'],
+    ['an approval of a mutation id that is not a uuid', 'POST', '/v1/mutations/42/approvals', { body: { decision: 'approve' } }, 400, 'invalid_request'],
+    ['an approval of an unknown mutation', 'POST', '/v1/mutations/00000000-0000-4000-8000-000000000000/approvals', { body: { decision: 'approve' } }, 404, 'mutation_not_found'],
+    ['a check with an unknown outcome', 'POST', '/v1/mutations/00000000-0000-4000-8000-000000000000/checks/scan', { body: { outcome: 'ok' } }, 400, 'invalid_request'],
+    ['a cancel with an unknown field', 'POST', '/v1/mutations/00000000-0000-4000-8000-000000000000/cancel', { body: { force: true } }, 400, 'invalid_request'],
+    ['a cancel of an unknown mutation', 'POST', '/v1/mutations/00000000-0000-4000-8000-000000000000/cancel', {}, 404, 'mutation_not_found'],
+    ['a pending-approvals limit of zero', 'GET', '/v1/approvals/pending?limit=0', {}, 400, 'invalid_query'],
+    ['an unknown pending-approvals filter', 'GET', '/v1/approvals/pending?role=cfo', {}, 400, 'invalid_query'],
   ];
 
   it.each(cases)('answers %s with a stable 4xx code', async (_name, method, path, options, status, code) => {

@@ -1,5 +1,5 @@
 import type { Actor } from '@countersign/domain';
-import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, DefaultValuePipe, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
@@ -26,10 +26,10 @@ export class CancelMutationController {
   @HttpCode(200)
   cancel(
     @Param('id', mutationIdPipe()) mutationId: string,
-    @Body(envelopeValidationPipe('invalid_request')) body: CancelMutationDto | undefined,
+    @Body(new DefaultValuePipe({}), envelopeValidationPipe('invalid_request')) body: CancelMutationDto,
     @CurrentActor() actor: Actor,
     @Req() request: FastifyRequest,
   ): Promise<PendingCommandAnswer> {
-    return this.commandBus.execute(new CancelMutationCommand(mutationId, actor, body?.reason, correlationIdOf(request)));
+    return this.commandBus.execute(new CancelMutationCommand(mutationId, actor, body.reason, correlationIdOf(request)));
   }
 }
