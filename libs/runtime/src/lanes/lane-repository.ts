@@ -34,8 +34,15 @@ export class LaneRepository {
     return { lane, streamName, revision: revision ?? 'no_stream' };
   }
 
+  /**
+   * Appends with the revision the lane was loaded at. On success the cache moves to the new
+   * revision with the events folded in, so the next load of this lane reads nothing it wrote itself.
+   */
   async append(loaded: LoadedLane, events: NewEvent[]): Promise<AppendResult> {
-    return this.eventStore.appendToStream(loaded.streamName, events, { expectedRevision: loaded.revision });
+    const result = await this.eventStore.appendToStream(loaded.streamName, events, { expectedRevision: loaded.revision });
+    const mutationEvents = events.filter(isMutationEvent) as unknown as MutationEvent[];
+    this.remember(loaded.streamName, mutationEvents.reduce(evolveLane, loaded.lane), result.nextExpectedRevision);
+    return result;
   }
 
   private remember(streamName: string, lane: LaneState, revision: number): void {
