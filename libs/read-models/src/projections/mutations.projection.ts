@@ -18,16 +18,20 @@ export const mutationsProjection: Projection = {
   name: 'mutations',
   tables: ['mutations', 'mutation_timeline', 'approval_decisions'],
   async apply(events, sql) {
+    const timeline: { mutationId: string; position: number; type: string; at: string; data: string }[] = [];
     for (const recorded of events) {
       if (!isMutationEvent(recorded)) continue;
       const event = recorded as unknown as MutationEvent;
       await applyToMutations(event, recorded.position, recorded.streamName, sql);
-      await sql.query(
-        `INSERT INTO mutation_timeline (mutation_id, position, event_type, occurred_at, data)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-        [event.data.mutationId, recorded.position, event.type, eventTime(event), JSON.stringify(event.data)],
-      );
+      timeline.push({ mutationId: event.data.mutationId, position: recorded.position, type: event.type, at: eventTime(event), data: JSON.stringify(event.data) });
     }
+    if (timeline.length === 0) return;
+    // One statement for the batch's timeline rows.
+    await sql.query(
+      `INSERT INTO mutation_timeline (mutation_id, position, event_type, occurred_at, data)
+       SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::timestamptz[], $5::jsonb[]) ON CONFLICT DO NOTHING`,
+      [timeline.map((row) => row.mutationId), timeline.map((row) => row.position), timeline.map((row) => row.type), timeline.map((row) => row.at), timeline.map((row) => row.data)],
+    );
   },
 };
 

@@ -10,6 +10,10 @@ export const timersProjection: Projection = {
   name: 'timers',
   tables: ['timers'],
   async apply(events, sql) {
+    // Removals are collected and run once at the end of the batch: nothing re-adds a timer
+    // after its mutation ended or its schedule was reached, so the end state is the same.
+    const ended: string[] = [];
+    const scheduleReached: string[] = [];
     for (const recorded of events) {
       if (!isMutationEvent(recorded)) continue;
       const event = recorded as unknown as MutationEvent;
@@ -22,11 +26,13 @@ export const timersProjection: Projection = {
           if (requirement.kind === 'schedule') await upsertTimer(sql, mutationId, 'schedule', lane, requirement.notBefore);
         }
       } else if (event.type === 'ScheduleReached') {
-        await sql.query(`DELETE FROM timers WHERE mutation_id = $1 AND kind = 'schedule'`, [event.data.mutationId]);
+        scheduleReached.push(event.data.mutationId);
       } else if (statusAfter(event) !== undefined) {
-        await sql.query('DELETE FROM timers WHERE mutation_id = $1', [event.data.mutationId]);
+        ended.push(event.data.mutationId);
       }
     }
+    if (scheduleReached.length > 0) await sql.query(`DELETE FROM timers WHERE kind = 'schedule' AND mutation_id = ANY($1::uuid[])`, [scheduleReached]);
+    if (ended.length > 0) await sql.query('DELETE FROM timers WHERE mutation_id = ANY($1::uuid[])', [ended]);
   },
 };
 
