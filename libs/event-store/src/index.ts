@@ -16,6 +16,10 @@ export {
   type SubscribeToAllOptions,
 } from './event-store.port.js';
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store.js';
-export { EventStoreSchema1763800000000, eventStoreMigrations } from './postgres/event-store-schema.migration.js';
+export {
+  EventStoreAppendBatch1763800050000,
+  EventStoreSchema1763800000000,
+  eventStoreMigrations,
+} from './postgres/event-store-schema.migration.js';
 export { ensureEventStoreSchema } from './postgres/event-store.schema.js';
 export type { RetryBackoff } from './catch-up-subscription.js';

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { IdempotencyMismatchError, StreamRevisionConflictError } from '../event-store.port.js';
 import {
   parseActualRevision,
+  toAppendOutcome,
   toExpectedRevisionParameter,
   toRecordedEvent,
   translateAppendError,
@@ -79,6 +80,23 @@ describe('PostgreSQL event store mapping', () => {
       expect(error).toBeInstanceOf(IdempotencyMismatchError);
       expect(error).toMatchObject({ code: 'event_id_reused', streamName: 's' });
     }
+  });
+
+  it('turns each row of the batch function into that append\'s own result or typed error', () => {
+    const row = { ordinality: 1, next_expected_revision: null, last_position: null, actual_revision: null, detail: null };
+    expect(toAppendOutcome({ ...row, outcome: 'ok', next_expected_revision: '3', last_position: '42' }, 's', 2)).toEqual({
+      ok: true,
+      value: { nextExpectedRevision: 3, position: 42 },
+    });
+    const conflict = toAppendOutcome({ ...row, outcome: 'conflict', actual_revision: '-1' }, 's', 'stream_exists');
+    expect(conflict.ok).toBe(false);
+    const conflictError = (conflict as { error: unknown }).error;
+    expect(conflictError).toBeInstanceOf(StreamRevisionConflictError);
+    expect(conflictError).toMatchObject({ streamName: 's', expected: 'stream_exists', actual: 'no_stream' });
+    const reused = toAppendOutcome({ ...row, outcome: 'id_reused', detail: '1 of 2 event ids already exist' }, 's', 'any');
+    expect((reused as { error: unknown }).error).toBeInstanceOf(IdempotencyMismatchError);
+    expect((reused as { error: unknown }).error).toMatchObject({ reason: '1 of 2 event ids already exist' });
+    expect(toAppendOutcome({ ...row, outcome: 'surprise' }, 's', 'any')).toMatchObject({ ok: false });
   });
 
   it('passes other database errors through unchanged', () => {

@@ -1,6 +1,7 @@
 import {
   IdempotencyMismatchError,
   StreamRevisionConflictError,
+  type AppendResult,
   type EventMetadata,
   type ExpectedRevision,
   type RecordedEvent,
@@ -10,6 +11,7 @@ import {
   IDEMPOTENCY_MISMATCH_SQLSTATE,
   REVISION_CONFLICT_SQLSTATE,
 } from './event-store.schema.js';
+import type { BatchOutcome } from './append-batcher.js';
 
 /** A row of es_events; bigint columns arrive as strings unless the app changed pg's type parsers. */
 export interface EventRow {
@@ -70,4 +72,38 @@ export function translateAppendError(error: unknown, streamName: string, expecte
     return new IdempotencyMismatchError(streamName, 'an event id already exists in another stream');
   }
   return error;
+}
+
+/** A row of countersign_append_batch: the outcome of one append of the batch. */
+export interface AppendBatchRow {
+  ordinality: number;
+  outcome: string;
+  next_expected_revision: string | number | null;
+  last_position: string | number | null;
+  actual_revision: string | number | null;
+  detail: string | null;
+}
+
+/** Turns one row of the batch function into that append's own result or typed error. */
+export function toAppendOutcome(
+  row: AppendBatchRow,
+  streamName: string,
+  expected: ExpectedRevision,
+): BatchOutcome<AppendResult> {
+  switch (row.outcome) {
+    case 'ok':
+      return {
+        ok: true,
+        value: { nextExpectedRevision: Number(row.next_expected_revision), position: Number(row.last_position) },
+      };
+    case 'conflict':
+      return {
+        ok: false,
+        error: new StreamRevisionConflictError(streamName, expected, parseActualRevision(String(row.actual_revision))),
+      };
+    case 'id_reused':
+      return { ok: false, error: new IdempotencyMismatchError(streamName, row.detail ?? 'event ids already exist') };
+    default:
+      return { ok: false, error: new Error(`unexpected append outcome ${JSON.stringify(row.outcome)}`) };
+  }
 }
