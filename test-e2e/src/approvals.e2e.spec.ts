@@ -63,7 +63,16 @@ describe('approval chains and the pending lifecycle', () => {
     const state = await api.request('GET', `/v1/states/credit-limit/chain?minPosition=${final.body.position}`);
     expect(state.body).toMatchObject({ version: 2, state: { limit: 155_000 } });
     const record = await api.request('GET', `/v1/mutations/${id}?minPosition=${final.body.position}`);
-    expect(record.body.timeline.map((entry: { type: string }) => entry.type)).toEqual(['MutationRequested', 'MutationPending', 'ApprovalGranted', 'ApprovalGranted', 'MutationApplied']);
+    expect(record.body.timeline.map((entry: { type: string }) => entry.type)).toEqual([
+      'MutationRequested',
+      'MutationAccepted',
+      'MutationPending',
+      'ApprovalGranted',
+      'ApprovalGranted',
+      'MutationStarted',
+      'MutationApplied',
+      'MutationFinished',
+    ]);
     expect(record.body.approvals.map((approval: { approverId: string }) => approval.approverId)).toEqual(['carol', 'dave']);
   });
 
@@ -105,7 +114,7 @@ describe('approval chains and the pending lifecycle', () => {
     const raiseApproved = await api.request('POST', `/v1/mutations/${raise.body.mutationId}/approvals`, { as: 'carol', body: { decision: 'approve' } });
     expect(raiseApproved.body).toMatchObject({ status: 'pending', openRequirements: [{ kind: 'approval', role: 'risk-officer' }] });
     const raiseRecord = await api.request('GET', `/v1/mutations/${raise.body.mutationId}?minPosition=${raiseApproved.body.position}`);
-    expect(raiseRecord.body.timeline.map((entry: { type: string }) => entry.type)).toEqual(['MutationRequested', 'MutationPending', 'ApprovalGranted', 'ApprovalsDismissed', 'MutationPending']);
+    expect(raiseRecord.body.timeline.map((entry: { type: string }) => entry.type)).toEqual(['MutationRequested', 'MutationAccepted', 'MutationPending', 'ApprovalGranted', 'ApprovalsDismissed', 'MutationPending']);
     expect(raiseRecord.body.diff).toEqual([{ path: 'limit', kind: 'changed', before: 5_500, after: 55_500 }]);
 
     const setApproved = await api.request('POST', `/v1/mutations/${set.body.mutationId}/approvals`, { as: 'carol', body: { decision: 'approve' } });
@@ -213,7 +222,15 @@ describe('durable timers', () => {
       );
       expect(record.body.status).toBe('applied');
       expect(Date.parse(record.body.appliedAt)).toBeGreaterThanOrEqual(Date.parse(notBefore));
-      expect(record.body.timeline.map((entry: { type: string }) => entry.type)).toEqual(['MutationRequested', 'MutationPending', 'ScheduleReached', 'MutationApplied']);
+      expect(record.body.timeline.map((entry: { type: string }) => entry.type)).toEqual([
+        'MutationRequested',
+        'MutationAccepted',
+        'MutationPending',
+        'ScheduleReached',
+        'MutationStarted',
+        'MutationApplied',
+        'MutationFinished',
+      ]);
     } finally {
       await api.close();
     }

@@ -27,7 +27,7 @@ describe('governed mutations end to end', () => {
     const mutation = await api.request('GET', `/v1/mutations/${created.body.mutationId}?minPosition=${created.body.position}`);
     expect(mutation.status).toBe(200);
     expect(mutation.body).toMatchObject({ status: 'applied', actor: { id: 'alice', kind: 'human' }, reason: 'new checkout flow', tags: ['payments'], stateVersion: 1 });
-    expect(mutation.body.timeline.map((entry: { type: string }) => entry.type)).toEqual(['MutationRequested', 'MutationApplied']);
+    expect(mutation.body.timeline.map((entry: { type: string }) => entry.type)).toEqual(['MutationRequested', 'MutationAccepted', 'MutationStarted', 'MutationApplied', 'MutationFinished']);
   });
 
   it('takes the actor from the token, never from the body', async () => {

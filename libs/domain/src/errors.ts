@@ -23,7 +23,9 @@ export type DomainErrorCode =
   | 'approver_role_required'
   | 'unknown_check'
   | 'check_role_required'
-  | 'cancel_not_allowed';
+  | 'cancel_not_allowed'
+  | 'unknown_dependency'
+  | 'no_such_dependency';
 
 export function domainError(code: DomainErrorCode, message: string, details?: Record<string, unknown>): DomainError {
   return details === undefined ? { code, message } : { code, message, details };

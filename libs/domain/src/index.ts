@@ -12,3 +12,4 @@ export * from './mutation/lane.js';
 export * from './mutation/submit-mutation.js';
 export * from './mutation/requirements.js';
 export * from './mutation/resolve-pending.js';
+export * from './mutation/lifecycle.js';

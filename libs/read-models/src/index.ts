@@ -4,6 +4,7 @@ export { mutationsProjection } from './projections/mutations.projection.js';
 export { statesProjection, stateHistoryProjection } from './projections/states.projection.js';
 export { timersProjection } from './projections/timers.projection.js';
 export { APPROVALS_SCHEMA_SQL, ApprovalsSchema1763800200000 } from './migrations/approvals-schema.js';
+export { PROTOCOL_SCHEMA_SQL, ProtocolSchema1763800300000 } from './migrations/protocol-schema.js';
 export { allProjections } from './projections/all-projections.js';
 export { ProjectionRunner, type ProjectionRunnerOptions, type RebuildProgress } from './runner/projection-runner.js';
 export { InvalidQueryError, encodeCursor, decodeCursor } from './queries/cursor.js';

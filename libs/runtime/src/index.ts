@@ -18,3 +18,6 @@ export { RuntimeModule } from './runtime.module.js';
 export { RUNTIME_CONFIG } from './config/countersign-config.js';
 export { PendingCommands, type MutationAddress } from './lanes/pending-commands.js';
 export { TimerWorker } from './worker/timer-worker.js';
+export { ExecutionGate, OverCapacityError, EXECUTION_GATE, type GateOptions } from './protocol/execution-gate.js';
+export { IdempotencyStore, requestFingerprint, type Claim, type StoredResponse } from './protocol/idempotency-store.js';
+export { IDEMPOTENCY_SCHEMA_SQL, IdempotencyKeys1763800400000 } from './protocol/idempotency-schema.js';

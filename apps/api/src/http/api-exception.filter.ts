@@ -1,5 +1,6 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { LaneBusyError, OverCapacityError } from '@countersign/runtime';
 import { ApiError, type ErrorCode } from './api-error.js';
 
 /** Fastify's own request errors (raised before a controller runs) and the codes we answer with. */
@@ -33,6 +34,14 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   private toApiError(exception: unknown): ApiError {
     if (exception instanceof ApiError) return exception;
+    if (exception instanceof OverCapacityError) {
+      return new ApiError('over_capacity', exception.message, { limit: exception.limit, queued: exception.queued, retryAfterSeconds: exception.retryAfterSeconds }, {
+        headers: { 'retry-after': String(exception.retryAfterSeconds) },
+      });
+    }
+    if (exception instanceof LaneBusyError) {
+      return new ApiError('lane_busy', exception.message, { stateType: exception.stateType, stateId: exception.stateId }, { headers: { 'retry-after': '1' } });
+    }
     // Nest wraps Fastify's request errors in an HttpException whose cause is the original.
     const fastifyCode = (exception as { code?: unknown })?.code ?? (exception as { cause?: { code?: unknown } })?.cause?.code;
     if (typeof fastifyCode === 'string' && FASTIFY_ERRORS[fastifyCode]) {

@@ -1,7 +1,7 @@
 import { decidePending, evolveLane, openRequirements, type PendingCommand, type PendingOutcome } from '@countersign/domain';
 import { EVENT_STORE, type EventStore } from '@countersign/event-store';
 import { ReadModelQueries } from '@countersign/read-models';
-import { ContractRegistry, LaneExecutor, RUNTIME_CONFIG, type CountersignConfig } from '@countersign/runtime';
+import { ContractRegistry, EXECUTION_GATE, ExecutionGate, LaneExecutor, RUNTIME_CONFIG, type CountersignConfig } from '@countersign/runtime';
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiError, type ErrorCode } from '../http/api-error.js';
 
@@ -29,9 +29,15 @@ export class PendingCommandHandler {
     private readonly lanes: LaneExecutor,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     @Inject(RUNTIME_CONFIG) private readonly config: CountersignConfig,
+    @Inject(EXECUTION_GATE) private readonly gate: ExecutionGate,
   ) {}
 
-  async execute(mutationId: string, correlationId: string, command: (now: string) => PendingCommand): Promise<PendingCommandAnswer> {
+  /** Commands on pending mutations are executions too: they share the process's capacity (ADR 0006). */
+  execute(mutationId: string, correlationId: string, command: (now: string) => PendingCommand): Promise<PendingCommandAnswer> {
+    return this.gate.run(() => this.executeNow(mutationId, correlationId, command));
+  }
+
+  private async executeNow(mutationId: string, correlationId: string, command: (now: string) => PendingCommand): Promise<PendingCommandAnswer> {
     const address = await this.locate(mutationId);
     const contract = this.contracts.get(address.stateType);
     if (!contract) throw new ApiError('unknown_contract', `the contract "${address.stateType}" is no longer registered`);

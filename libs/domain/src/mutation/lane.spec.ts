@@ -78,7 +78,7 @@ function requestedAndPending(mutationId: string): MutationEvent[] {
 
 describe('initialLaneState', () => {
   it('is a state that does not exist yet, at version 0, with nothing pending', () => {
-    expect(initialLaneState('tenant-quota', 'acme')).toEqual({ stateType: 'tenant-quota', stateId: 'acme', exists: false, document: null, version: 0, pending: {}, requested: {} });
+    expect(initialLaneState('tenant-quota', 'acme')).toEqual({ stateType: 'tenant-quota', stateId: 'acme', exists: false, document: null, version: 0, sequence: 0, pending: {}, requested: {} });
   });
 });
 
@@ -102,8 +102,8 @@ describe('evolveLane', () => {
     };
     expect(request.type).toBe('MutationRequested');
     const awaiting = evolveLane(created, request);
-    expect(awaiting).toEqual({ ...created, requested: { 'given-1': request.data } });
-    expect(evolveLane(awaiting, denied)).toEqual(created);
+    expect(awaiting).toEqual({ ...created, sequence: created.sequence + 1, requested: { 'given-1': request.data } });
+    expect(evolveLane(awaiting, denied)).toEqual({ ...created, sequence: created.sequence + 2 });
   });
 
   it('remembers a pending mutation by id, with its request, and forgets it once it is applied', () => {
@@ -116,6 +116,7 @@ describe('evolveLane', () => {
         approvals: [],
         passedChecks: [],
         scheduleReached: false,
+        resolvedDependencies: [],
         expiresAt: '2030-01-16T12:00:00.000Z',
         diff: storageTo5000,
         baseVersion: 1,
@@ -159,7 +160,7 @@ describe('evolveLane through the pending lifecycle', () => {
   const bob = testActor({ id: 'bob', roles: ['quota-admin'] });
 
   it('ignores a pending outcome whose request it never saw', () => {
-    expect(evolveLane(created, pending('m-2'))).toBe(created);
+    expect(evolveLane(created, pending('m-2'))).toEqual({ ...created, sequence: created.sequence + 1 });
   });
 
   it('reads a pending event recorded before it carried diff and baseVersion as no diff at the current version', () => {
@@ -222,6 +223,7 @@ describe('evolveLane through the pending lifecycle', () => {
       approvals: [],
       passedChecks: [],
       scheduleReached: true,
+      resolvedDependencies: [],
       expiresAt: '2030-01-17T12:00:00.000Z',
       diff: [{ path: 'limits.storage', kind: 'changed', before: 10, after: 5_010 }],
       baseVersion: 4,
@@ -230,8 +232,8 @@ describe('evolveLane through the pending lifecycle', () => {
 
   it('leaves the lane alone on a rejected approval and on progress of a mutation that is not pending', () => {
     const rejection: MutationEvent = { type: 'ApprovalRejected', data: { mutationId: 'm-2', approver: bob, step: 0, role: 'quota-admin', comment: null, rejectedAt: TEST_NOW } };
-    expect(evolveLane(waiting, rejection)).toBe(waiting);
-    expect(evolveLane(created, granted('m-9', 'bob', 0))).toBe(created);
+    expect(evolveLane(waiting, rejection)).toEqual({ ...waiting, sequence: waiting.sequence + 1 });
+    expect(evolveLane(created, granted('m-9', 'bob', 0))).toEqual({ ...created, sequence: created.sequence + 1 });
   });
 
   const endings: MutationEvent[] = [
@@ -245,7 +247,7 @@ describe('evolveLane through the pending lifecycle', () => {
 
   it.each(endings.map((event) => [event.type, event] as const))('%s ends the pending mutation and keeps document and version', (_type, ending) => {
     const lane = [...requestedAndPending('m-3'), ending].reduce(evolveLane, waiting);
-    expect(lane).toEqual({ ...created, pending: { 'm-3': expect.objectContaining({ mutationId: 'm-3' }) } });
+    expect(lane).toEqual({ ...created, sequence: created.sequence + 5, pending: { 'm-3': expect.objectContaining({ mutationId: 'm-3' }) } });
   });
 });
 
@@ -264,6 +266,7 @@ describe('foldLane', () => {
       exists: true,
       document: { owner: 'team-a', limits: { storage: 100, seats: 3 }, frozen: false },
       version: 3,
+      sequence: events.length,
       pending: { 'given-3': expect.objectContaining({ mutationId: 'given-3', request: expect.objectContaining({ transition: 'setLimit', payload: { name: 'storage', value: 5_000 } }) }) },
       requested: {},
     });

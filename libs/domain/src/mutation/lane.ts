@@ -14,6 +14,8 @@ export interface PendingMutation {
   /** External checks that passed in the current round. */
   passedChecks: string[];
   scheduleReached: boolean;
+  /** Dependencies (`dependsOn`) known to be applied. */
+  resolvedDependencies: string[];
   expiresAt: string;
   /** The change the current round approves. */
   diff: DiffEntry[];
@@ -28,6 +30,8 @@ export interface LaneState {
   document: JsonValue | null;
   /** Number of applied changes; gap-free. */
   version: number;
+  /** Number of events on the lane: the lane sequence (stream revision) of the next event. */
+  sequence: number;
   /** Mutations still waiting for requirements, by id. */
   pending: Readonly<Record<string, PendingMutation>>;
   /** Requests whose outcome is not folded yet (an outcome is appended with its request, so this stays tiny). */
@@ -35,7 +39,7 @@ export interface LaneState {
 }
 
 export function initialLaneState(stateType: string, stateId: string): LaneState {
-  return { stateType, stateId, exists: false, document: null, version: 0, pending: {}, requested: {} };
+  return { stateType, stateId, exists: false, document: null, version: 0, sequence: 0, pending: {}, requested: {} };
 }
 
 function withoutKey<T>(record: Readonly<Record<string, T>>, key: string): Record<string, T> {
@@ -54,6 +58,11 @@ function finish(lane: LaneState, mutationId: string): LaneState {
 }
 
 export function evolveLane(lane: LaneState, event: MutationEvent): LaneState {
+  const next = evolveMutations(lane, event);
+  return { ...next, sequence: lane.sequence + 1 };
+}
+
+function evolveMutations(lane: LaneState, event: MutationEvent): LaneState {
   switch (event.type) {
     case 'MutationRequested':
       return { ...lane, requested: { ...lane.requested, [event.data.mutationId]: event.data } };
@@ -74,6 +83,7 @@ export function evolveLane(lane: LaneState, event: MutationEvent): LaneState {
             approvals: [],
             passedChecks: [],
             scheduleReached: previous?.scheduleReached ?? false,
+            resolvedDependencies: previous?.resolvedDependencies ?? [],
             expiresAt: event.data.expiresAt,
             diff: event.data.diff ?? [],
             baseVersion: event.data.baseVersion ?? lane.version,
@@ -103,7 +113,17 @@ export function evolveLane(lane: LaneState, event: MutationEvent): LaneState {
         : lane;
     case 'ScheduleReached':
       return updatePending(lane, event.data.mutationId, (pending) => ({ ...pending, scheduleReached: true }));
+    case 'DependencyResolved':
+      return event.data.outcome === 'applied'
+        ? updatePending(lane, event.data.mutationId, (pending) => ({
+            ...pending,
+            resolvedDependencies: [...new Set([...pending.resolvedDependencies, event.data.dependencyId])],
+          }))
+        : lane;
     case 'ApprovalRejected':
+    case 'MutationAccepted':
+    case 'MutationStarted':
+    case 'MutationFinished':
       return lane;
     case 'MutationDenied':
     case 'MutationRejected':

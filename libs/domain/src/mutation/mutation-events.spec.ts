@@ -19,6 +19,10 @@ const EXPECTED_STATUS: Record<MutationEvent['type'], MutationStatus | undefined>
   MutationCancelled: 'cancelled',
   MutationConflicted: 'conflicted',
   MutationFailed: 'failed',
+  DependencyResolved: undefined,
+  MutationAccepted: undefined,
+  MutationStarted: undefined,
+  MutationFinished: undefined,
 };
 
 function eventOfType(type: MutationEvent['type']): MutationEvent {

@@ -23,7 +23,11 @@ export type MutationEvent =
   | MutationExpired
   | MutationCancelled
   | MutationConflicted
-  | MutationFailed;
+  | MutationFailed
+  | DependencyResolved
+  | MutationAccepted
+  | MutationStarted
+  | MutationFinished;
 
 export type MutationStatus = 'pending' | 'applied' | 'denied' | 'rejected' | 'expired' | 'cancelled' | 'conflicted' | 'failed' | 'compensated';
 
@@ -159,6 +163,36 @@ export interface MutationFailed {
   data: { mutationId: string; code: string; reason: string; failedAt: string };
 }
 
+/** A dependency of a pending mutation reached a terminal status (signalled by the dependency saga). */
+export interface DependencyResolved {
+  type: 'DependencyResolved';
+  data: { mutationId: string; dependencyId: string; outcome: MutationStatus; resolvedAt: string };
+}
+
+/**
+ * Lifecycle events of the causal protocol (docs/protocol.md). Every mutation is a command:
+ * `accepted` when admitted on its lane, `started` when it executes (its requirements are met and
+ * it is planned against the current state), `finished` with its terminal outcome. `lane` is
+ * `<stateType>/<stateId>`; `laneSequence` is the event's position in the lane (its stream
+ * revision), so per lane, the order of `finished` events equals the order of versions.
+ */
+export interface MutationAccepted {
+  type: 'MutationAccepted';
+  data: { mutationId: string; lane: string; laneSequence: number; idempotencyKey: string | null; dependsOn: string[]; acceptedAt: string };
+}
+
+export interface MutationStarted {
+  type: 'MutationStarted';
+  data: { mutationId: string; lane: string; laneSequence: number; baseVersion: number; startedAt: string };
+}
+
+export interface MutationFinished {
+  type: 'MutationFinished';
+  data: { mutationId: string; lane: string; laneSequence: number; outcome: MutationStatus; version: number | null; finishedAt: string };
+}
+
+export const LIFECYCLE_EVENT_TYPES: readonly MutationEvent['type'][] = ['MutationAccepted', 'MutationStarted', 'MutationFinished'];
+
 export const MUTATION_EVENT_TYPES: readonly MutationEvent['type'][] = [
   'MutationRequested',
   'MutationDenied',
@@ -174,6 +208,10 @@ export const MUTATION_EVENT_TYPES: readonly MutationEvent['type'][] = [
   'MutationCancelled',
   'MutationConflicted',
   'MutationFailed',
+  'DependencyResolved',
+  'MutationAccepted',
+  'MutationStarted',
+  'MutationFinished',
 ];
 
 /** The status a mutation has after an event, when the event changes it. */
@@ -201,6 +239,10 @@ export function statusAfter(event: MutationEvent): MutationStatus | undefined {
     case 'ApprovalsDismissed':
     case 'CheckResolved':
     case 'ScheduleReached':
+    case 'DependencyResolved':
+    case 'MutationAccepted':
+    case 'MutationStarted':
+    case 'MutationFinished':
       return undefined;
     default: {
       const unknown: never = event;
@@ -249,6 +291,14 @@ export function eventTime(event: MutationEvent): string {
       return event.data.conflictedAt;
     case 'MutationFailed':
       return event.data.failedAt;
+    case 'DependencyResolved':
+      return event.data.resolvedAt;
+    case 'MutationAccepted':
+      return event.data.acceptedAt;
+    case 'MutationStarted':
+      return event.data.startedAt;
+    case 'MutationFinished':
+      return event.data.finishedAt;
     default: {
       const unknown: never = event;
       throw new Error(`unknown event ${JSON.stringify(unknown)}`);

@@ -16,7 +16,7 @@ const twoSteps: Requirement = {
 const scan: Requirement = { kind: 'external_check', name: 'compliance-scan', role: 'compliance' };
 const ticket: Requirement = { kind: 'external_check', name: 'change-ticket', role: 'change-manager' };
 const schedule: Requirement = { kind: 'schedule', notBefore: '2030-01-15T13:00:00.000Z' };
-const dependency: Requirement = { kind: 'dependency', mutationIds: ['m-0'] };
+const dependency: Requirement = { kind: 'dependency', mutationIds: ['m-0'], timeoutAt: '2030-01-15T14:00:00.000Z' };
 
 function approval(approverId: string, step: number, role = step === 0 ? 'quota-admin' : 'cfo'): ApprovalRecord {
   return { approverId, step, role, approvedAt: TEST_NOW };
@@ -32,8 +32,8 @@ const recordedPending = (() => {
   return given(quota, events).lane.pending['m-1'] as PendingMutation;
 })();
 
-function pendingWith(overrides: Partial<Pick<PendingMutation, 'requirements' | 'approvals' | 'passedChecks' | 'scheduleReached'>>): PendingMutation {
-  return { ...recordedPending, approvals: [], passedChecks: [], scheduleReached: false, ...overrides };
+function pendingWith(overrides: Partial<Pick<PendingMutation, 'requirements' | 'approvals' | 'passedChecks' | 'scheduleReached' | 'resolvedDependencies'>>): PendingMutation {
+  return { ...recordedPending, approvals: [], passedChecks: [], scheduleReached: false, resolvedDependencies: [], ...overrides };
 }
 
 describe('approvalSteps', () => {
@@ -83,7 +83,7 @@ describe('openRequirements', () => {
       { kind: 'external_check', name: 'compliance-scan', role: 'compliance' },
       { kind: 'schedule', notBefore: '2030-01-15T13:00:00.000Z' },
       { kind: 'external_check', name: 'change-ticket', role: 'change-manager' },
-      { kind: 'dependency', mutationIds: ['m-0'] },
+      dependency,
     ]);
   });
 
@@ -107,8 +107,11 @@ describe('openRequirements', () => {
     expect(openRequirements(met)).toEqual([]);
   });
 
-  it('keeps a dependency open: it is reserved for the causal protocol and never met here', () => {
-    expect(openRequirements(pendingWith({ requirements: [dependency] }))).toEqual([dependency]);
+  it('keeps a dependency open until each of its mutations is applied, listing only those still awaited', () => {
+    const two: Requirement = { kind: 'dependency', mutationIds: ['m-0', 'm-9'], timeoutAt: '2030-01-15T14:00:00.000Z' };
+    expect(openRequirements(pendingWith({ requirements: [two] }))).toEqual([two]);
+    expect(openRequirements(pendingWith({ requirements: [two], resolvedDependencies: ['m-9'] }))).toEqual([{ ...two, mutationIds: ['m-0'] }]);
+    expect(openRequirements(pendingWith({ requirements: [two], resolvedDependencies: ['m-0', 'm-9'] }))).toEqual([]);
   });
 
   it('reads the recorded pending mutation of a two-step chain as waiting for two quota-admins', () => {

@@ -30,7 +30,7 @@ export type OpenRequirement =
   | { kind: 'approval'; step: number; role: string; remaining: number }
   | { kind: 'external_check'; name: string; role: string }
   | { kind: 'schedule'; notBefore: string }
-  | { kind: 'dependency'; mutationIds: string[] };
+  | { kind: 'dependency'; mutationIds: string[]; timeoutAt: string };
 
 export function openRequirements(pending: PendingMutation): OpenRequirement[] {
   const open: OpenRequirement[] = [];
@@ -46,9 +46,11 @@ export function openRequirements(pending: PendingMutation): OpenRequirement[] {
       case 'schedule':
         if (!pending.scheduleReached) open.push(requirement);
         break;
-      case 'dependency':
-        open.push(requirement);
+      case 'dependency': {
+        const waiting = requirement.mutationIds.filter((id) => !pending.resolvedDependencies.includes(id));
+        if (waiting.length > 0) open.push({ kind: 'dependency', mutationIds: waiting, timeoutAt: requirement.timeoutAt });
         break;
+      }
       default: {
         const unknown: never = requirement;
         throw new Error(`unknown requirement ${JSON.stringify(unknown)}`);

@@ -51,7 +51,28 @@ export interface ReachSchedule {
   now: string;
 }
 
-export type PendingCommand = ApproveMutation | ResolveCheck | CancelMutation | ExpireMutation | ReachSchedule;
+/** Sent by the dependency saga when a mutation named in `dependsOn` reached a terminal status. */
+export interface ResolveDependency {
+  type: 'ResolveDependency';
+  mutationId: string;
+  dependencyId: string;
+  outcome: MutationStatus;
+  now: string;
+}
+
+/** Fired by a durable timer at the dependency timeout. */
+export interface TimeOutDependencies {
+  type: 'TimeOutDependencies';
+  mutationId: string;
+  now: string;
+}
+
+export type PendingCommand = ApproveMutation | ResolveCheck | CancelMutation | ExpireMutation | ReachSchedule | ResolveDependency | TimeOutDependencies;
+
+/** Commands sent by the system (timers, sagas): on a mutation that has ended they change nothing instead of failing. */
+function isSystemCommand(command: PendingCommand): boolean {
+  return command.type === 'ExpireMutation' || command.type === 'ReachSchedule' || command.type === 'ResolveDependency' || command.type === 'TimeOutDependencies';
+}
 
 export type PendingOutcome =
   | { kind: 'rejected'; error: DomainError }
@@ -66,13 +87,13 @@ export const CANCEL_ROLES = ['admin'];
 export function decidePending(command: PendingCommand, lane: LaneState, contract: Contract<unknown>, options: SubmitOptions): PendingOutcome {
   const pending = lane.pending[command.mutationId];
   if (!pending) {
-    if (command.type === 'ExpireMutation' || command.type === 'ReachSchedule') return { kind: 'unchanged', reason: 'the mutation is no longer pending' };
+    if (isSystemCommand(command)) return { kind: 'unchanged', reason: 'the mutation is no longer pending' };
     return { kind: 'rejected', error: domainError('mutation_not_pending', `mutation ${command.mutationId} is not pending`, { mutationId: command.mutationId }) };
   }
   // Past its expiry a mutation is over even while its expiry timer has not fired yet (e.g. the
   // worker is down): nothing may count towards it any more; the timer records the expiry.
   if (command.type !== 'ExpireMutation' && Date.parse(command.now) >= Date.parse(pending.expiresAt)) {
-    if (command.type === 'ReachSchedule') return { kind: 'unchanged', reason: 'the mutation has expired' };
+    if (isSystemCommand(command)) return { kind: 'unchanged', reason: 'the mutation has expired' };
     return {
       kind: 'rejected',
       error: domainError('mutation_not_pending', `mutation ${command.mutationId} expired at ${pending.expiresAt}`, {
@@ -94,6 +115,10 @@ export function decidePending(command: PendingCommand, lane: LaneState, contract
       return recorded(lane, [{ type: 'MutationExpired', data: { mutationId: pending.mutationId, expiresAt: pending.expiresAt, expiredAt: command.now } }]);
     case 'ReachSchedule':
       return decideSchedule(command, pending, lane, contract, options);
+    case 'ResolveDependency':
+      return decideDependency(command, pending, lane, contract, options);
+    case 'TimeOutDependencies':
+      return decideDependencyTimeout(command, pending, lane);
     default: {
       const unknown: never = command;
       throw new Error(`unknown command ${JSON.stringify(unknown)}`);
@@ -170,6 +195,50 @@ function decideSchedule(command: ReachSchedule, pending: PendingMutation, lane: 
   return completeIfReady([{ type: 'ScheduleReached', data: { mutationId: pending.mutationId, notBefore: schedule.notBefore, reachedAt: command.now } }], lane, contract, options, command.now);
 }
 
+function decideDependency(command: ResolveDependency, pending: PendingMutation, lane: LaneState, contract: Contract<unknown>, options: SubmitOptions): PendingOutcome {
+  const waiting = openDependencies(pending);
+  if (!waiting.includes(command.dependencyId)) return { kind: 'unchanged', reason: `${command.dependencyId} is not an open dependency` };
+  if (command.outcome === 'pending') return { kind: 'unchanged', reason: `${command.dependencyId} is still pending` };
+  const resolved: MutationEvent = {
+    type: 'DependencyResolved',
+    data: { mutationId: pending.mutationId, dependencyId: command.dependencyId, outcome: command.outcome, resolvedAt: command.now },
+  };
+  if (command.outcome !== 'applied') {
+    return recorded(lane, [
+      resolved,
+      {
+        type: 'MutationFailed',
+        data: { mutationId: pending.mutationId, code: 'dependency_failed', reason: `dependency ${command.dependencyId} ended ${command.outcome}`, failedAt: command.now },
+      },
+    ]);
+  }
+  return completeIfReady([resolved], lane, contract, options, command.now);
+}
+
+function decideDependencyTimeout(command: TimeOutDependencies, pending: PendingMutation, lane: LaneState): PendingOutcome {
+  const requirement = pending.requirements.find((candidate) => candidate.kind === 'dependency');
+  const waiting = openDependencies(pending);
+  if (!requirement || requirement.kind !== 'dependency' || waiting.length === 0) return { kind: 'unchanged', reason: 'no dependency to wait for' };
+  if (Date.parse(command.now) < Date.parse(requirement.timeoutAt)) return { kind: 'unchanged', reason: 'the dependency timeout is not reached yet', notDue: true };
+  return recorded(lane, [
+    {
+      type: 'MutationFailed',
+      data: {
+        mutationId: pending.mutationId,
+        code: 'dependency_timeout',
+        reason: `dependencies not applied by ${requirement.timeoutAt}: ${waiting.join(', ')}`,
+        failedAt: command.now,
+      },
+    },
+  ]);
+}
+
+function openDependencies(pending: PendingMutation): string[] {
+  return pending.requirements.flatMap((requirement) =>
+    requirement.kind === 'dependency' ? requirement.mutationIds.filter((id) => !pending.resolvedDependencies.includes(id)) : [],
+  );
+}
+
 /**
  * Appends `progress`; when it meets the last open requirement, re-plans against the current
  * state and decides the ending (ADR 0005): stale expectedVersion → conflicted; the same change
@@ -232,11 +301,13 @@ function completeIfReady(progress: MutationEvent[], lane: LaneState, contract: C
     type: 'ApprovalsDismissed',
     data: { mutationId, reason: 'the re-planned change or its requirements differ from what was approved', dismissed: pending.approvals, dismissedAt: now },
   };
-  if (newRequirements.length === 0) return recorded(lane, [...progress, dismissed, applied]);
+  // Nothing was approved (only time or dependencies were waited for): a changed plan dismisses nothing.
+  const approvedAnything = pending.approvals.length > 0 || pending.passedChecks.length > 0 || governanceRequirements(pending.requirements).length > 0;
+  if (newRequirements.length === 0) return recorded(lane, [...progress, ...(approvedAnything ? [dismissed] : []), applied]);
   const ttl = Math.min(options.approvalTtlMs, decision.outcome === 'require' ? (decision.expiresInMs ?? Infinity) : Infinity);
   return recorded(lane, [
     ...progress,
-    dismissed,
+    ...(approvedAnything ? [dismissed] : []),
     {
       type: 'MutationPending',
       data: {

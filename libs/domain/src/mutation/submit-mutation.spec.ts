@@ -78,7 +78,7 @@ describe('decideSubmit', () => {
       const command = submitCommand(
         'setLimit',
         { name: 'storage', value: 200 },
-        { mutationId: 'm-42', reason: 'more room', expectedVersion: 2, idempotencyKey: 'key-1', dependsOn: ['m-41'], classification: { tags: ['ops'] } },
+        { mutationId: 'm-42', reason: 'more room', expectedVersion: 2, idempotencyKey: 'key-1', dependsOn: ['m-41'], dependencyStatuses: { 'm-41': 'applied' }, classification: { tags: ['ops'] } },
       );
       const outcome = recorded(given(quota, createdWithStorage).when(command));
       expect(outcome.status).toBe('applied');

@@ -4,7 +4,8 @@ import { domainError, type DomainError } from '../errors.js';
 import type { JsonValue } from '../json/json.js';
 import { planMutation, type Plan } from '../plan/plan.js';
 import type { LaneState } from './lane.js';
-import type { MutationApplied, MutationDenied, MutationEvent, MutationPending, MutationRequested } from './mutation-events.js';
+import type { Requirement } from '../policy/policy.js';
+import type { MutationApplied, MutationDenied, MutationEvent, MutationFailed, MutationPending, MutationRequested, MutationStatus } from './mutation-events.js';
 
 /** Propose a change to one state. Ids and the clock arrive with the command. */
 export interface SubmitMutation {
@@ -18,6 +19,13 @@ export interface SubmitMutation {
   expectedVersion?: number;
   idempotencyKey?: string;
   dependsOn?: string[];
+  /**
+   * The status of each `dependsOn` id when the command was admitted, looked up by the adapter;
+   * an id missing here is unknown and the command is rejected.
+   */
+  dependencyStatuses?: Readonly<Record<string, MutationStatus>>;
+  /** How long to wait for the dependencies; the default comes from the options. */
+  dependencyTimeoutMs?: number;
   notBefore?: string;
   classification: ClassificationRequest;
   dryRun?: boolean;
@@ -27,14 +35,27 @@ export interface SubmitMutation {
 export interface SubmitOptions {
   /** How long a pending mutation waits before it expires, unless a policy says less. */
   approvalTtlMs: number;
+  /** How long a mutation waits for its `dependsOn`, unless the request says otherwise (default 1 h). */
+  dependencyTimeoutMs?: number;
 }
+
+export const DEFAULT_DEPENDENCY_TIMEOUT_MS = 60 * 60 * 1000;
 
 export type SubmitOutcome =
   /** Malformed or impossible request: nothing is recorded. */
   | { kind: 'rejected'; error: DomainError }
   /** Dry run: the plan, nothing recorded. */
   | { kind: 'planned'; plan: Plan }
-  | { kind: 'recorded'; status: 'applied' | 'pending' | 'denied'; plan: Plan; events: MutationEvent[]; version: number; expiresAt?: string };
+  | {
+      kind: 'recorded';
+      status: 'applied' | 'pending' | 'denied' | 'failed';
+      plan: Plan;
+      /** What the mutation waits for: the plan's requirements plus any dependency. */
+      requirements: Requirement[];
+      events: MutationEvent[];
+      version: number;
+      expiresAt?: string;
+    };
 
 /** decide(SubmitMutation, lane) → events: validation, guards, policies, plan; nothing is applied here. */
 export function decideSubmit(command: SubmitMutation, lane: LaneState, contract: Contract<unknown>, options: SubmitOptions): SubmitOutcome {
@@ -45,6 +66,15 @@ export function decideSubmit(command: SubmitMutation, lane: LaneState, contract:
         expectedVersion: command.expectedVersion,
         currentVersion: lane.version,
       }),
+    };
+  }
+  const dependsOn = [...new Set(command.dependsOn ?? [])];
+  const statuses = command.dependencyStatuses ?? {};
+  const unknown = dependsOn.filter((id) => statuses[id] === undefined || id === command.mutationId);
+  if (unknown.length > 0) {
+    return {
+      kind: 'rejected',
+      error: domainError('unknown_dependency', `dependsOn names mutations that do not exist: ${unknown.join(', ')}`, { unknown }),
     };
   }
   const planned = planMutation({
@@ -75,7 +105,7 @@ export function decideSubmit(command: SubmitMutation, lane: LaneState, contract:
       classification: plan.classification,
       expectedVersion: command.expectedVersion ?? null,
       idempotencyKey: command.idempotencyKey ?? null,
-      dependsOn: command.dependsOn ?? [],
+      dependsOn,
       notBefore: command.notBefore ?? null,
       baseVersion: lane.version,
       planHash: plan.hash,
@@ -84,62 +114,75 @@ export function decideSubmit(command: SubmitMutation, lane: LaneState, contract:
     },
   };
   const { decision } = plan;
-  switch (decision.outcome) {
-    case 'deny': {
-      const denied: MutationDenied = {
-        type: 'MutationDenied',
-        data: {
-          mutationId: command.mutationId,
-          deniedBy: decision.deniedBy,
-          code: decision.code,
-          reason: decision.reason,
-          policy: decision.policy ?? null,
-          suggestions: decision.suggestions,
-          deniedAt: command.now,
-        },
-      };
-      return { kind: 'recorded', status: 'denied', plan, events: [requested, denied], version: lane.version };
-    }
-    case 'require': {
-      const ttl = Math.min(options.approvalTtlMs, decision.expiresInMs ?? Infinity);
-      // A scheduled mutation must outlive its schedule: the ttl runs from the later of now and notBefore.
-      const scheduledAt = decision.requirements.map((requirement) => (requirement.kind === 'schedule' ? Date.parse(requirement.notBefore) : -Infinity));
-      const expiresAt = new Date(Math.max(Date.parse(command.now), ...scheduledAt) + ttl).toISOString();
-      const pending: MutationPending = {
-        type: 'MutationPending',
-        data: {
-          mutationId: command.mutationId,
-          transition: command.transition,
-          requestedBy: command.actor.id,
-          requirements: decision.requirements,
-          expiresAt,
-          pendingAt: command.now,
-          diff: plan.diff,
-          baseVersion: lane.version,
-        },
-      };
-      return { kind: 'recorded', status: 'pending', plan, events: [requested, pending], version: lane.version, expiresAt };
-    }
-    case 'allow': {
-      const applied: MutationApplied = {
-        type: 'MutationApplied',
-        data: {
-          mutationId: command.mutationId,
-          stateType: contract.stateType,
-          stateId: command.stateId,
-          transition: command.transition,
-          actor: command.actor,
-          version: lane.version + 1,
-          ops: plan.ops,
-          diff: plan.diff,
-          appliedAt: command.now,
-        },
-      };
-      return { kind: 'recorded', status: 'applied', plan, events: [requested, applied], version: lane.version + 1 };
-    }
-    default: {
-      const unknown: never = decision;
-      throw new Error(`unknown decision ${JSON.stringify(unknown)}`);
-    }
+  const failedDependencies = dependsOn.filter((id) => statuses[id] !== 'pending' && statuses[id] !== 'applied');
+  const waitingFor = dependsOn.filter((id) => statuses[id] === 'pending');
+  if (decision.outcome !== 'deny' && failedDependencies.length > 0) {
+    const failed: MutationFailed = {
+      type: 'MutationFailed',
+      data: {
+        mutationId: command.mutationId,
+        code: 'dependency_failed',
+        reason: `dependencies ended without being applied: ${failedDependencies.map((id) => `${id} (${statuses[id]})`).join(', ')}`,
+        failedAt: command.now,
+      },
+    };
+    return { kind: 'recorded', status: 'failed', plan, requirements: [], events: [requested, failed], version: lane.version };
   }
+  const requirements: Requirement[] = decision.outcome === 'require' ? [...decision.requirements] : [];
+  if (waitingFor.length > 0) {
+    const timeoutMs = command.dependencyTimeoutMs ?? options.dependencyTimeoutMs ?? DEFAULT_DEPENDENCY_TIMEOUT_MS;
+    requirements.push({ kind: 'dependency', mutationIds: waitingFor, timeoutAt: new Date(Date.parse(command.now) + timeoutMs).toISOString() });
+  }
+  if (decision.outcome === 'deny') {
+    const denied: MutationDenied = {
+      type: 'MutationDenied',
+      data: {
+        mutationId: command.mutationId,
+        deniedBy: decision.deniedBy,
+        code: decision.code,
+        reason: decision.reason,
+        policy: decision.policy ?? null,
+        suggestions: decision.suggestions,
+        deniedAt: command.now,
+      },
+    };
+    return { kind: 'recorded', status: 'denied', plan, requirements: [], events: [requested, denied], version: lane.version };
+  }
+  if (requirements.length > 0) {
+    const ttl = Math.min(options.approvalTtlMs, (decision.outcome === 'require' ? decision.expiresInMs : undefined) ?? Infinity);
+    // A scheduled mutation must outlive its schedule: the ttl runs from the later of now and notBefore.
+    // It also outlives its dependency timeout, so waiting too long ends it `failed`, not `expired`.
+    const scheduledAt = requirements.map((requirement) => (requirement.kind === 'schedule' ? Date.parse(requirement.notBefore) : -Infinity));
+    const dependencyTimeouts = requirements.map((requirement) => (requirement.kind === 'dependency' ? Date.parse(requirement.timeoutAt) + 1000 : -Infinity));
+    const expiresAt = new Date(Math.max(Math.max(Date.parse(command.now), ...scheduledAt) + ttl, ...dependencyTimeouts)).toISOString();
+    const pending: MutationPending = {
+      type: 'MutationPending',
+      data: {
+        mutationId: command.mutationId,
+        transition: command.transition,
+        requestedBy: command.actor.id,
+        requirements,
+        expiresAt,
+        pendingAt: command.now,
+        diff: plan.diff,
+        baseVersion: lane.version,
+      },
+    };
+    return { kind: 'recorded', status: 'pending', plan, requirements, events: [requested, pending], version: lane.version, expiresAt };
+  }
+  const applied: MutationApplied = {
+    type: 'MutationApplied',
+    data: {
+      mutationId: command.mutationId,
+      stateType: contract.stateType,
+      stateId: command.stateId,
+      transition: command.transition,
+      actor: command.actor,
+      version: lane.version + 1,
+      ops: plan.ops,
+      diff: plan.diff,
+      appliedAt: command.now,
+    },
+  };
+  return { kind: 'recorded', status: 'applied', plan, requirements: [], events: [requested, applied], version: lane.version + 1 };
 }

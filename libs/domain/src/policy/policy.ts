@@ -8,12 +8,12 @@ export interface ApprovalStep {
   count: number;
 }
 
-/** What a pending mutation waits for. `dependency` is filled in by the causal protocol. */
+/** What a pending mutation waits for. `dependency` comes from the request's `dependsOn` (the causal protocol), never from a policy. */
 export type Requirement =
   | { kind: 'approval'; steps: ApprovalStep[] }
   | { kind: 'schedule'; notBefore: string }
   | { kind: 'external_check'; name: string; role: string }
-  | { kind: 'dependency'; mutationIds: string[] };
+  | { kind: 'dependency'; mutationIds: string[]; timeoutAt: string };
 
 /** Everything a policy may look at; plain data, so policies stay pure and replayable. */
 export interface PolicyInput<State = JsonValue> {

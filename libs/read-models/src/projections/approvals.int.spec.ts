@@ -228,7 +228,7 @@ describe('approval_decisions', () => {
       status: 'rejected',
       outcome: { reason: 'not now', by: 'cyd' },
       finished_at: at(7),
-      position: position + 4,
+      position: position + 5, // the rejection, then its MutationFinished
       current_step: null,
       current_step_role: null,
       approvals: [
@@ -241,11 +241,13 @@ describe('approval_decisions', () => {
     const found = await new ReadModelQueries(connection.dataSource).getMutation(mutationId);
     expect(found?.timeline.map((entry) => [entry.type, entry.at])).toEqual([
       ['MutationRequested', at(1)],
+      ['MutationAccepted', at(1)],
       ['MutationPending', at(1)],
       ['ApprovalGranted', at(3)],
       ['ApprovalGranted', at(6)],
       ['ApprovalRejected', at(7)],
       ['MutationRejected', at(7)],
+      ['MutationFinished', at(7)],
     ]);
   });
 });

@@ -1,4 +1,5 @@
 import {
+  LIFECYCLE_EVENT_TYPES,
   currentApprovalStep,
   eventTime,
   isMutationEvent,
@@ -11,19 +12,44 @@ import {
 import type { Projection, SqlExecutor } from './projection.js';
 
 /**
- * One row per mutation (`mutations`), its timeline (`mutation_timeline`) and every approval
- * decision (`approval_decisions`, which needs the mutation row, hence the same projection).
+ * One row per mutation (`mutations`), its timeline (`mutation_timeline`), every approval
+ * decision (`approval_decisions`, which needs the mutation row, hence the same projection) and
+ * the dependency saga's rendezvous (`mutation_dependencies`, which needs each dependency's
+ * status at the same point of the log). Lifecycle events (accepted, started, finished) go to
+ * the timeline only.
  */
 export const mutationsProjection: Projection = {
   name: 'mutations',
-  tables: ['mutations', 'mutation_timeline', 'approval_decisions'],
+  tables: ['mutations', 'mutation_timeline', 'approval_decisions', 'mutation_dependencies'],
   async apply(events, sql) {
     const timeline: { mutationId: string; position: number; type: string; at: string; data: string }[] = [];
+    const ended: { mutationId: string; status: string }[] = [];
+    const lifecycle = new Map<string, number>();
     for (const recorded of events) {
       if (!isMutationEvent(recorded)) continue;
       const event = recorded as unknown as MutationEvent;
-      await applyToMutations(event, recorded.position, recorded.streamName, sql);
+      if (LIFECYCLE_EVENT_TYPES.includes(event.type)) lifecycle.set(event.data.mutationId, recorded.position);
+      else await applyToMutations(event, recorded.position, recorded.streamName, sql);
       timeline.push({ mutationId: event.data.mutationId, position: recorded.position, type: event.type, at: eventTime(event), data: JSON.stringify(event.data) });
+      const status = statusAfter(event);
+      if (status !== undefined && status !== 'pending') ended.push({ mutationId: event.data.mutationId, status });
+    }
+    if (lifecycle.size > 0) {
+      // Lifecycle events only move the row's position (the last event about the mutation): one statement per batch.
+      await sql.query(
+        `UPDATE mutations m SET position = GREATEST(m.position, u.position) FROM unnest($1::uuid[], $2::bigint[]) AS u(mutation_id, position)
+         WHERE m.mutation_id = u.mutation_id`,
+        [[...lifecycle.keys()], [...lifecycle.values()]],
+      );
+    }
+    if (ended.length > 0) {
+      // Dependents waiting on a mutation that ended learn its outcome; an ended dependent waits for nothing.
+      await sql.query(
+        `UPDATE mutation_dependencies d SET outcome = e.status FROM unnest($1::uuid[], $2::text[]) AS e(mutation_id, status)
+         WHERE d.dependency_id = e.mutation_id AND d.outcome IS NULL`,
+        [ended.map((row) => row.mutationId), ended.map((row) => row.status)],
+      );
+      await sql.query('DELETE FROM mutation_dependencies WHERE dependent_id = ANY($1::uuid[])', [ended.map((row) => row.mutationId)]);
     }
     if (timeline.length === 0) return;
     // One statement for the batch's timeline rows.
@@ -66,8 +92,27 @@ async function applyToMutations(event: MutationEvent, position: number, streamNa
          WHERE mutation_id = $1`,
         [d.mutationId, JSON.stringify(d.requirements), d.expiresAt, JSON.stringify(d.diff ?? []), step?.index ?? null, step?.role ?? null, position],
       );
+      const lane = parseLaneStreamName(streamName);
+      const dependencies = d.requirements.flatMap((requirement) => (requirement.kind === 'dependency' ? requirement.mutationIds : []));
+      if (lane && dependencies.length > 0) {
+        // A dependency that already ended (earlier in the log) is ready to signal at once.
+        await sql.query(
+          `INSERT INTO mutation_dependencies (dependent_id, dependency_id, state_type, state_id, outcome)
+           SELECT $1, dep.id, $3, $4, (SELECT m.status FROM mutations m WHERE m.mutation_id = dep.id AND m.status <> 'pending')
+           FROM unnest($2::uuid[]) AS dep(id)
+           ON CONFLICT (dependent_id, dependency_id) DO NOTHING`,
+          [d.mutationId, dependencies, lane.stateType, lane.stateId],
+        );
+      }
       return;
     }
+    case 'DependencyResolved':
+      await sql.query('UPDATE mutations SET position = $2 WHERE mutation_id = $1', [event.data.mutationId, position]);
+      return;
+    case 'MutationAccepted':
+    case 'MutationStarted':
+    case 'MutationFinished':
+      return;
     case 'ApprovalGranted':
     case 'ApprovalRejected': {
       const d = event.data;

@@ -3,7 +3,7 @@ import type { Projection } from './projection.js';
 
 /**
  * Durable timers (`timers`): one row per pending mutation for its expiry and, when scheduled,
- * one for its `notBefore`. The worker fires due rows (TimerWorker); ending a mutation removes
+ * one for its `notBefore`, and while it waits for `dependsOn`, one for the dependency timeout. The worker fires due rows (TimerWorker); ending a mutation removes
  * its timers, so a rebuild leaves exactly the timers of mutations still pending.
  */
 export const timersProjection: Projection = {
@@ -14,6 +14,7 @@ export const timersProjection: Projection = {
     // after its mutation ended or its schedule was reached, so the end state is the same.
     const ended: string[] = [];
     const scheduleReached: string[] = [];
+    const dependenciesDone: string[] = [];
     for (const recorded of events) {
       if (!isMutationEvent(recorded)) continue;
       const event = recorded as unknown as MutationEvent;
@@ -24,7 +25,11 @@ export const timersProjection: Projection = {
         await upsertTimer(sql, mutationId, 'expire', lane, expiresAt);
         for (const requirement of requirements) {
           if (requirement.kind === 'schedule') await upsertTimer(sql, mutationId, 'schedule', lane, requirement.notBefore);
+          if (requirement.kind === 'dependency') await upsertTimer(sql, mutationId, 'dependency', lane, requirement.timeoutAt);
         }
+        if (!requirements.some((requirement) => requirement.kind === 'dependency')) dependenciesDone.push(mutationId);
+      } else if (event.type === 'MutationFinished' || event.type === 'MutationAccepted' || event.type === 'MutationStarted') {
+        continue;
       } else if (event.type === 'ScheduleReached') {
         scheduleReached.push(event.data.mutationId);
       } else if (statusAfter(event) !== undefined) {
@@ -32,11 +37,12 @@ export const timersProjection: Projection = {
       }
     }
     if (scheduleReached.length > 0) await sql.query(`DELETE FROM timers WHERE kind = 'schedule' AND mutation_id = ANY($1::uuid[])`, [scheduleReached]);
+    if (dependenciesDone.length > 0) await sql.query(`DELETE FROM timers WHERE kind = 'dependency' AND mutation_id = ANY($1::uuid[])`, [dependenciesDone]);
     if (ended.length > 0) await sql.query('DELETE FROM timers WHERE mutation_id = ANY($1::uuid[])', [ended]);
   },
 };
 
-async function upsertTimer(sql: { query(sql: string, parameters?: unknown[]): Promise<unknown> }, mutationId: string, kind: 'expire' | 'schedule', lane: { stateType: string; stateId: string }, dueAt: string): Promise<void> {
+async function upsertTimer(sql: { query(sql: string, parameters?: unknown[]): Promise<unknown> }, mutationId: string, kind: 'expire' | 'schedule' | 'dependency', lane: { stateType: string; stateId: string }, dueAt: string): Promise<void> {
   await sql.query(
     `INSERT INTO timers (mutation_id, kind, state_type, state_id, due_at) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (mutation_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at, fired_at = NULL, attempts = 0, last_error = NULL`,

@@ -222,6 +222,13 @@ export class ReadModelQueries {
     return row ? { stateType: String(row.state_type), stateId: String(row.state_id), status: String(row.status) } : null;
   }
 
+  /** The projected status of each of these mutations; ids that are not known are left out. */
+  async mutationStatuses(mutationIds: readonly string[]): Promise<Record<string, string>> {
+    if (mutationIds.length === 0) return {};
+    const rows = (await this.dataSource.query('SELECT mutation_id, status FROM mutations WHERE mutation_id = ANY($1::uuid[])', [mutationIds])) as Row[];
+    return Object.fromEntries(rows.map((row) => [String(row.mutation_id), String(row.status)]));
+  }
+
   /**
    * Pending mutations the principal may approve now: the current step's role is one of theirs,
    * they did not request it and have not approved it yet, and it has not expired (its expiry

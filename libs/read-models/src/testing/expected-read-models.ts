@@ -1,4 +1,6 @@
 import {
+  LIFECYCLE_EVENT_TYPES,
+  parseLaneStreamName,
   currentApprovalStep,
   eventTime,
   foldLane,
@@ -76,6 +78,7 @@ export function expectedReadModels(log: readonly RecordedEvent[]): Record<ReadMo
     state_history: history,
     approval_decisions: perMutation.flatMap(({ decisions }) => decisions),
     timers: perMutation.flatMap(({ timers }) => timers),
+    mutation_dependencies: expectedDependencies(events, new Map(mutations.map((row) => [row.mutation_id as string, row.status as string]))),
   };
 }
 
@@ -138,6 +141,11 @@ function expectedMutationRows(lifecycle: PositionedEvent[]): { row: ReadModelRow
     row.finished_at = iso(eventTime(event));
   };
   for (const event of lifecycle.slice(1)) {
+    // Lifecycle events (accepted, started, finished) are timeline entries; they move only the row's position.
+    if (LIFECYCLE_EVENT_TYPES.includes(event.type)) {
+      row.position = event.position;
+      continue;
+    }
     row.status = domainStatusAfter(event) ?? row.status;
     row.position = event.position;
     switch (event.type) {
@@ -217,6 +225,12 @@ function expectedMutationRows(lifecycle: PositionedEvent[]): { row: ReadModelRow
       case 'MutationFailed':
         end(event, { code: event.data.code, reason: event.data.reason });
         break;
+      case 'DependencyResolved':
+        break;
+      case 'MutationAccepted':
+      case 'MutationStarted':
+      case 'MutationFinished':
+        throw new Error('lifecycle events are skipped above');
       default: {
         const unknown: never = event;
         throw new Error(`unknown event ${JSON.stringify(unknown)}`);
@@ -234,7 +248,7 @@ function expectedMutationRows(lifecycle: PositionedEvent[]): { row: ReadModelRow
   // A pending mutation waits for its expiry and, until reached, its schedule; an ended one for nothing.
   const timers: ReadModelRow[] = [];
   if (row.status === 'pending' && latestPending) {
-    const timer = (kind: 'expire' | 'schedule', dueAt: string) => ({
+    const timer = (kind: 'expire' | 'schedule' | 'dependency', dueAt: string) => ({
       mutation_id: request.mutationId,
       kind,
       state_type: request.stateType,
@@ -247,8 +261,40 @@ function expectedMutationRows(lifecycle: PositionedEvent[]): { row: ReadModelRow
     timers.push(timer('expire', latestPending.expiresAt));
     const schedule = latestPending.requirements.find((requirement) => requirement.kind === 'schedule');
     if (schedule?.kind === 'schedule' && !scheduleReachedThisRound) timers.push(timer('schedule', schedule.notBefore));
+    const dependency = latestPending.requirements.find((requirement) => requirement.kind === 'dependency');
+    if (dependency?.kind === 'dependency') timers.push(timer('dependency', dependency.timeoutAt));
   }
   return { row, decisions, timers };
+}
+
+/**
+ * The dependency saga's rendezvous: for each mutation still pending, one row per mutation any of
+ * its pending rounds waited for, with that dependency's status once it has ended.
+ */
+function expectedDependencies(events: readonly PositionedEvent[], statuses: ReadonlyMap<string, string>): ReadModelRow[] {
+  const rows = new Map<string, ReadModelRow>();
+  for (const event of events) {
+    if (event.type !== 'MutationPending' || statuses.get(event.data.mutationId) !== 'pending') continue;
+    const lane = parseLaneStreamName(event.streamName);
+    for (const requirement of event.data.requirements) {
+      if (requirement.kind !== 'dependency') continue;
+      for (const dependencyId of requirement.mutationIds) {
+        const status = statuses.get(dependencyId);
+        rows.set(`${event.data.mutationId}/${dependencyId}`, {
+          dependent_id: event.data.mutationId,
+          dependency_id: dependencyId,
+          state_type: lane?.stateType ?? '',
+          state_id: lane?.stateId ?? '',
+          outcome: status === undefined || status === 'pending' ? null : status,
+          signalled_at: null,
+          attempts: 0,
+          last_error: null,
+          retry_at: null,
+        });
+      }
+    }
+  }
+  return [...rows.values()];
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

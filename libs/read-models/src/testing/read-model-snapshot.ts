@@ -10,6 +10,7 @@ export const READ_MODEL_PRIMARY_KEYS = {
   state_history: ['state_type', 'state_id', 'version'],
   approval_decisions: ['mutation_id', 'position'],
   timers: ['mutation_id', 'kind'],
+  mutation_dependencies: ['dependent_id', 'dependency_id'],
 } as const;
 
 export type ReadModelTable = keyof typeof READ_MODEL_PRIMARY_KEYS;

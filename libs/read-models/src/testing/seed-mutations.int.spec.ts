@@ -41,7 +41,7 @@ describe('seedMutations', () => {
   });
 
   it('mixes creates, changes, guard and policy denials, pendings and every pending fate by several kinds of actors', async () => {
-    const { result, log } = await seedFromScratch(4);
+    const { result, log } = await seedFromScratch(6);
     const { mutations } = result;
     const transitions = new Set(mutations.map((mutation) => mutation.transition));
     for (const transition of ['create', 'open', 'enable', 'setRollout', 'addRule', 'removeRule', 'setLimit', 'raiseLimit', 'setLevel', 'lock', 'unlock']) expect(transitions).toContain(transition);

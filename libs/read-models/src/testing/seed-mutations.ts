@@ -1,5 +1,6 @@
 import { creditLimitContract, featureFlagContract } from '@countersign/contracts';
 import {
+  withLifecycle,
   decidePending,
   decideSubmit,
   eventTime,
@@ -152,14 +153,16 @@ async function appendToLane(
   options: SubmitThroughLaneOptions,
 ): Promise<{ position: LogPosition; after: LoadedLane }> {
   const metadata = { correlationId: options.correlationId ?? mutationId, causationId: mutationId };
-  const events = decided.map((event) => ({ id: options.newEventId(), type: event.type, data: event.data, metadata }));
+  // As the write path does: the protocol's lifecycle events around what was decided.
+  const stamped = withLifecycle(loaded.lane, decided);
+  const events = stamped.map((event) => ({ id: options.newEventId(), type: event.type, data: event.data, metadata }));
   const result = await eventStore.appendToStream(laneStreamName(contract.stateType, stateId), events, { expectedRevision: loaded.expectedRevision });
   const firstRevision = loaded.expectedRevision === 'no_stream' ? 0 : Number(loaded.expectedRevision) + 1;
   if (result.nextExpectedRevision !== firstRevision + events.length - 1) {
     // The store took the append for a retry of an earlier one: these event ids were used before.
     throw new Error(`event ids of mutation ${mutationId} were already appended: use another seed or stateIdPrefix on this log`);
   }
-  return { position: result.position, after: { lane: decided.reduce(evolveLane, loaded.lane), expectedRevision: result.nextExpectedRevision } };
+  return { position: result.position, after: { lane: stamped.reduce(evolveLane, loaded.lane), expectedRevision: result.nextExpectedRevision } };
 }
 
 export interface SeedMutationsOptions {
@@ -220,6 +223,10 @@ interface Tracked {
   expiresAt: string;
   /** A `notBefore` not reached yet. */
   notBefore: string | null;
+  /** When it stops waiting for its dependsOn, while some are not applied. */
+  dependencyTimeoutAt: string | null;
+  /** Dependencies it still waits for. */
+  waitingFor: string[];
 }
 
 /**
@@ -280,8 +287,30 @@ export async function seedMutations(eventStore: EventStore, options: SeedMutatio
       }
     }
     const pending = lane.pending[mutationId];
-    if (pending) tracked.set(mutationId, { contract, stateId, expiresAt: pending.expiresAt, notBefore: unreachedSchedule(pending) });
-    else tracked.delete(mutationId);
+    if (pending) {
+      const waiting = openRequirements(pending).find((requirement) => requirement.kind === 'dependency');
+      tracked.set(mutationId, {
+        contract,
+        stateId,
+        expiresAt: pending.expiresAt,
+        notBefore: unreachedSchedule(pending),
+        dependencyTimeoutAt: waiting?.kind === 'dependency' ? waiting.timeoutAt : null,
+        waitingFor: waiting?.kind === 'dependency' ? waiting.mutationIds : [],
+      });
+    } else tracked.delete(mutationId);
+    if (mutation && mutation.status !== 'pending') ended.push(mutation);
+  };
+  const ended: SeededMutation[] = [];
+
+  /** As the dependency saga does: each dependent waiting on a mutation that ended learns its outcome. */
+  const signalDependents = async () => {
+    while (ended.length > 0) {
+      const dependency = ended.shift() as SeededMutation;
+      for (const [dependentId, target] of [...tracked.entries()]) {
+        if (!target.waitingFor.includes(dependency.mutationId)) continue;
+        await runPending(dependentId, { type: 'ResolveDependency', mutationId: dependentId, dependencyId: dependency.mutationId, outcome: dependency.status, now: now() });
+      }
+    }
   };
 
   const runPending = async (mutationId: string, command: PendingCommand) => {
@@ -296,7 +325,9 @@ export async function seedMutations(eventStore: EventStore, options: SeedMutatio
       pendingCommands[result.outcome.kind === 'unchanged' ? 'unchanged' : 'rejected'] += 1;
       // A timer that changed nothing (the schedule passed after the expiry) is done.
       if (command.type === 'ReachSchedule') tracked.set(mutationId, { ...target, notBefore: null });
+      if (command.type === 'TimeOutDependencies') tracked.set(mutationId, { ...target, dependencyTimeoutAt: null });
     }
+    await signalDependents();
   };
 
   /** Fires every timer the clock has reached, in due order, as the timer worker does. */
@@ -304,10 +335,25 @@ export async function seedMutations(eventStore: EventStore, options: SeedMutatio
     const due = [...tracked.entries()]
       .flatMap(([mutationId, target]) => [
         ...(target.notBefore !== null && Date.parse(target.notBefore) <= clock ? [{ mutationId, at: Date.parse(target.notBefore), type: 'ReachSchedule' as const }] : []),
+        ...(target.dependencyTimeoutAt !== null && Date.parse(target.dependencyTimeoutAt) <= clock
+          ? [{ mutationId, at: Date.parse(target.dependencyTimeoutAt), type: 'TimeOutDependencies' as const }]
+          : []),
         ...(Date.parse(target.expiresAt) <= clock ? [{ mutationId, at: Date.parse(target.expiresAt), type: 'ExpireMutation' as const }] : []),
       ])
-      .sort((a, b) => a.at - b.at || (a.type === b.type ? 0 : a.type === 'ReachSchedule' ? -1 : 1) || (a.mutationId < b.mutationId ? -1 : 1));
+      .sort((a, b) => a.at - b.at || TIMER_ORDER[a.type] - TIMER_ORDER[b.type] || (a.mutationId < b.mutationId ? -1 : 1));
     for (const timer of due) await runPending(timer.mutationId, { type: timer.type, mutationId: timer.mutationId, now: now() });
+  };
+
+  /** Now and then a change depends on earlier mutations (pending ones mostly, some already ended), with a short timeout. */
+  const dependsOnSome = (): Pick<SubmitMutation, 'dependsOn' | 'dependencyStatuses' | 'dependencyTimeoutMs'> => {
+    if (mutations.length === 0 || !random.chance(0.1)) return {};
+    const waiting = mutations.filter((mutation) => mutation.status === 'pending');
+    const picked = [...new Set([random.pick(waiting.length > 0 && random.chance(0.8) ? waiting : mutations), ...(random.chance(0.3) ? [random.pick(mutations)] : [])])];
+    return {
+      dependsOn: picked.map((mutation) => mutation.mutationId),
+      dependencyStatuses: Object.fromEntries(picked.map((mutation) => [mutation.mutationId, mutation.status])),
+      dependencyTimeoutMs: (5 + random.int(30)) * stepMs,
+    };
   };
 
   const maxSubmits = options.count * 4 + 10;
@@ -346,6 +392,7 @@ export async function seedMutations(eventStore: EventStore, options: SeedMutatio
       ...(random.chance(0.2) ? { expectedVersion: loaded.lane.version } : {}),
       ...(random.chance(0.3) ? { idempotencyKey: `seed-${options.seed}-${submits}` } : {}),
       ...(random.chance(0.08) ? { notBefore: new Date(clock + (1 + random.int(8)) * stepMs).toISOString() } : {}),
+      ...dependsOnSome(),
     };
     const { outcome, position, after } = await decideAndAppend(eventStore, contract, command, loaded, appendOptions());
     remember(contract, stateId, after);
@@ -370,10 +417,13 @@ export async function seedMutations(eventStore: EventStore, options: SeedMutatio
     mutations.push(mutation);
     byId.set(mutation.mutationId, mutation);
     record(command.mutationId, contract, stateId, outcome.events, after.lane, position);
+    await signalDependents();
   }
   if (mutations.length < options.count) throw new Error(`seeded only ${mutations.length} of ${options.count} mutations`);
   return { mutations, rejected, pendingCommands, lastPosition, nextClock: new Date(clock + stepMs).toISOString() };
 }
+
+const TIMER_ORDER = { ReachSchedule: 0, TimeOutDependencies: 1, ExpireMutation: 2 } as const;
 
 function unreachedSchedule(pending: PendingMutation): string | null {
   if (pending.scheduleReached) return null;

@@ -23,6 +23,12 @@ describe('loadConfig', () => {
       runWorker: true,
       logLevel: 'info',
       timerPollMs: 250,
+      maxConcurrentMutations: 64,
+      maxQueuedMutations: 1000,
+      queueTimeoutMs: 5_000,
+      idempotencyRetentionMs: 24 * 3_600_000,
+      idempotencyWaitMs: 10_000,
+      dependencyTimeoutMs: 3_600_000,
     });
   });
 
@@ -64,6 +70,12 @@ describe('loadConfig', () => {
         COUNTERSIGN_RUN_WORKER: 'false',
         COUNTERSIGN_LOG: 'silent',
         COUNTERSIGN_TIMER_POLL: '2s',
+        COUNTERSIGN_MAX_CONCURRENT_MUTATIONS: '2',
+        COUNTERSIGN_MAX_QUEUED_MUTATIONS: '0',
+        COUNTERSIGN_QUEUE_TIMEOUT: '1s',
+        COUNTERSIGN_IDEMPOTENCY_RETENTION: '3s',
+        COUNTERSIGN_IDEMPOTENCY_WAIT: '500ms',
+        COUNTERSIGN_DEPENDENCY_TIMEOUT: '10m',
       },
       cwd,
     );
@@ -83,6 +95,12 @@ describe('loadConfig', () => {
       runWorker: false,
       logLevel: 'silent',
       timerPollMs: 2_000,
+      maxConcurrentMutations: 2,
+      maxQueuedMutations: 0,
+      queueTimeoutMs: 1_000,
+      idempotencyRetentionMs: 3_000,
+      idempotencyWaitMs: 500,
+      dependencyTimeoutMs: 600_000,
     });
   });
 

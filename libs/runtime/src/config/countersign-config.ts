@@ -29,6 +29,18 @@ export interface CountersignConfig {
   logLevel: 'info' | 'silent';
   /** How often the worker looks for due timers (COUNTERSIGN_TIMER_POLL, default 250ms). */
   timerPollMs: number;
+  /** Mutation executions at once per process (COUNTERSIGN_MAX_CONCURRENT_MUTATIONS, default 64). */
+  maxConcurrentMutations: number;
+  /** Requests that may wait for an execution slot (COUNTERSIGN_MAX_QUEUED_MUTATIONS, default 1000). */
+  maxQueuedMutations: number;
+  /** How long a request waits for a slot before 429 over_capacity (COUNTERSIGN_QUEUE_TIMEOUT, default 5s). */
+  queueTimeoutMs: number;
+  /** How long idempotency keys are kept (COUNTERSIGN_IDEMPOTENCY_RETENTION, default 24h). */
+  idempotencyRetentionMs: number;
+  /** How long a retry waits for the first request with its key to finish (COUNTERSIGN_IDEMPOTENCY_WAIT, default 10s). */
+  idempotencyWaitMs: number;
+  /** How long a mutation waits for its dependsOn unless the request says (COUNTERSIGN_DEPENDENCY_TIMEOUT, default 1h). */
+  dependencyTimeoutMs: number;
 }
 
 /** DI token for the process configuration. */
@@ -53,6 +65,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Counter
     runWorker: boolean(env, 'COUNTERSIGN_RUN_WORKER', true),
     logLevel: env.COUNTERSIGN_LOG === 'silent' ? 'silent' : 'info',
     timerPollMs: parseDuration(env.COUNTERSIGN_TIMER_POLL || '250ms', 'COUNTERSIGN_TIMER_POLL'),
+    maxConcurrentMutations: integer(env, 'COUNTERSIGN_MAX_CONCURRENT_MUTATIONS', 64, 1, 100_000),
+    maxQueuedMutations: integer(env, 'COUNTERSIGN_MAX_QUEUED_MUTATIONS', 1000, 0, 1_000_000),
+    queueTimeoutMs: parseDuration(env.COUNTERSIGN_QUEUE_TIMEOUT || '5s', 'COUNTERSIGN_QUEUE_TIMEOUT'),
+    idempotencyRetentionMs: parseDuration(env.COUNTERSIGN_IDEMPOTENCY_RETENTION || '24h', 'COUNTERSIGN_IDEMPOTENCY_RETENTION'),
+    idempotencyWaitMs: parseDuration(env.COUNTERSIGN_IDEMPOTENCY_WAIT || '10s', 'COUNTERSIGN_IDEMPOTENCY_WAIT'),
+    dependencyTimeoutMs: parseDuration(env.COUNTERSIGN_DEPENDENCY_TIMEOUT || '1h', 'COUNTERSIGN_DEPENDENCY_TIMEOUT'),
   };
 }
 

@@ -1,9 +1,10 @@
 import { eventStoreMigrations } from '@countersign/event-store';
 import { readModelMigrations } from '@countersign/read-models';
 import { DataSource } from 'typeorm';
+import { IdempotencyKeys1763800400000 } from '../protocol/idempotency-schema.js';
 
 /** Every schema migration, event store first. Listed explicitly so they run from source and dist alike. */
-export const allMigrations = [...eventStoreMigrations, ...readModelMigrations];
+export const allMigrations = [...eventStoreMigrations, ...readModelMigrations, IdempotencyKeys1763800400000];
 
 /** Arbitrary constant: the advisory lock that keeps replicas from migrating at the same time. */
 const MIGRATION_LOCK = 7_346_120_021;

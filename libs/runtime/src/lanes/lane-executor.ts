@@ -1,4 +1,4 @@
-import { laneStreamName, type LaneState, type MutationEvent } from '@countersign/domain';
+import { laneName, laneStreamName, withLifecycle, type LaneState, type MutationEvent } from '@countersign/domain';
 import { StreamRevisionConflictError } from '@countersign/event-store';
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, ID_GENERATOR, type Clock, type IdGenerator } from './clock.js';
@@ -55,10 +55,17 @@ export class LaneExecutor {
         const loaded = await this.lanes.load(stateType, stateId);
         const decision = decide(loaded.lane, this.clock.now().toISOString());
         if (decision.events.length === 0) return { result: decision.result, attempts: attempt };
+        const events = withLifecycle(loaded.lane, decision.events);
+        const lane = laneName(stateType, stateId);
         try {
           const appended = await this.lanes.append(
             loaded,
-            decision.events.map((event) => ({ id: this.ids.next(), type: event.type, data: event.data, metadata })),
+            events.map((event, index) => ({
+              id: eventIdOf(event, () => this.ids.next()),
+              type: event.type,
+              data: event.data,
+              metadata: { ...metadata, lane, laneSequence: loaded.lane.sequence + index },
+            })),
           );
           return { result: decision.result, position: appended.position, attempts: attempt };
         } catch (error) {
@@ -73,4 +80,13 @@ export class LaneExecutor {
   newId(): string {
     return this.ids.next();
   }
+}
+
+/**
+ * A mutation's request event takes the mutation's id as its event id, so the event store's
+ * idempotent append refuses to record one mutation twice (a retry after a crash cannot execute
+ * again: it fails with IdempotencyMismatchError). Other events get fresh ids.
+ */
+function eventIdOf(event: MutationEvent, fresh: () => string): string {
+  return event.type === 'MutationRequested' ? event.data.mutationId : fresh();
 }

@@ -3,8 +3,10 @@ import { CLOCK, ID_GENERATOR, systemClock, uuidGenerator, type Clock, type IdGen
 import { LaneExecutor } from './lane-executor.js';
 import { LaneLocks } from './lane-locks.js';
 import { LaneRepository } from './lane-repository.js';
+import { EXECUTION_GATE, executionGateProvider } from '../protocol/execution-gate.js';
+import { IdempotencyStore } from '../protocol/idempotency-store.js';
 
-/** The write side's lane machinery, shared by the API and the worker (global: one lock table per process). */
+/** The write side's lane machinery, idempotency keys and the execution gate, shared by the API and the worker (global: one lock table and one gate per process). */
 @Module({})
 export class LanesModule {
   static forRoot(options: { clock?: Clock; ids?: IdGenerator } = {}): DynamicModule {
@@ -17,8 +19,10 @@ export class LanesModule {
         LaneLocks,
         LaneRepository,
         LaneExecutor,
+        IdempotencyStore,
+        executionGateProvider(),
       ],
-      exports: [CLOCK, ID_GENERATOR, LaneLocks, LaneRepository, LaneExecutor],
+      exports: [CLOCK, ID_GENERATOR, LaneLocks, LaneRepository, LaneExecutor, IdempotencyStore, EXECUTION_GATE],
     };
   }
 }

@@ -1,19 +1,33 @@
-import type { Actor, JsonObject, JsonValue, Plan } from '@countersign/domain';
-import { Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
+import type { Actor, JsonObject, JsonValue, Plan, Requirement } from '@countersign/domain';
+import { ReadModelQueries } from '@countersign/read-models';
+import { EXECUTION_GATE, ExecutionGate, ID_GENERATOR, IdempotencyStore, OverCapacityError, requestFingerprint, type IdGenerator, type StoredResponse } from '@countersign/runtime';
+import { Body, Controller, Headers, Inject, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentActor } from '../../auth/bearer-auth.guard.js';
 import { ApiError, type ErrorCode } from '../../http/api-error.js';
 import { correlationIdOf } from '../../http/request-context.js';
 import { envelopeValidationPipe } from '../../http/validation.js';
-import { SubmitMutationCommand } from './submit-mutation.command.js';
+import { SubmitMutationCommand, type SubmitMutationResult } from './submit-mutation.command.js';
 import { SubmitMutationDto } from './submit-mutation.dto.js';
+import { MutationAlreadyRecordedError } from './submit-mutation.handler.js';
+
+const ROUTE = '/v1/mutations';
 
 @Controller('v1/mutations')
 export class SubmitMutationController {
-  constructor(private readonly commandBus: CommandBus) {}
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly idempotency: IdempotencyStore,
+    private readonly queries: ReadModelQueries,
+    @Inject(EXECUTION_GATE) private readonly gate: ExecutionGate,
+    @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+  ) {}
 
-  /** 201 applied, 202 pending, 200 dry run; 403/422 recorded denials; 4xx malformed (nothing recorded). */
+  /**
+   * 201 applied, 202 pending, 200 dry run; 403/422 recorded denials and failures; 4xx malformed
+   * (nothing recorded); 409 idempotency conflicts; 429 over capacity (nothing recorded).
+   */
   @Post()
   async submit(
     @Body(envelopeValidationPipe('invalid_request')) body: SubmitMutationDto,
@@ -21,7 +35,7 @@ export class SubmitMutationController {
     @Headers('idempotency-key') idempotencyKeyHeader: string | undefined,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Record<string, unknown>> {
+  ): Promise<unknown> {
     if (idempotencyKeyHeader !== undefined && body.idempotencyKey !== undefined && idempotencyKeyHeader !== body.idempotencyKey) {
       throw new ApiError('invalid_request', 'the Idempotency-Key header and the idempotencyKey field differ', { field: 'idempotencyKey' });
     }
@@ -30,39 +44,96 @@ export class SubmitMutationController {
     }
     const correlationId = correlationIdOf(request);
     void reply.header('x-correlation-id', correlationId);
-    const result = await this.commandBus.execute(
+    const key = body.idempotencyKey ?? idempotencyKeyHeader;
+    const command = (mutationId: string) =>
       new SubmitMutationCommand(
-        { ...body, payload: body.payload as JsonValue, metadata: body.metadata as JsonObject | undefined, idempotencyKey: body.idempotencyKey ?? idempotencyKeyHeader },
+        { ...body, payload: body.payload as JsonValue, metadata: body.metadata as JsonObject | undefined, idempotencyKey: key },
         actor,
         correlationId,
-      ),
-    );
+        mutationId,
+      );
+    const response = key === undefined ? await this.gate.run(() => this.answer(command(this.ids.next()))) : await this.once(actor, key, request, command);
+    void reply.status(response.status);
+    return response.body;
+  }
+
+  /** Runs the request at most once per (principal, key) and answers every retry with the first answer (docs/protocol.md §1). */
+  private async once(actor: Actor, key: string, request: FastifyRequest, command: (mutationId: string) => SubmitMutationCommand): Promise<StoredResponse> {
+    const { idempotencyKey: _key, ...rest } = (request.body ?? {}) as Record<string, unknown>;
+    const fingerprint = requestFingerprint('POST', ROUTE, rest as JsonValue);
+    const claim = await this.idempotency.claim(actor.id, key, fingerprint, this.ids.next());
+    switch (claim.kind) {
+      case 'conflict':
+        throw new ApiError('idempotency_conflict', 'this Idempotency-Key was used with a different request', { idempotencyKey: key, mutationId: claim.mutationId });
+      case 'in_progress':
+        throw new ApiError('request_in_progress', 'the first request with this Idempotency-Key is still running; retry shortly', { idempotencyKey: key, mutationId: claim.mutationId }, {
+          headers: { 'retry-after': '1' },
+        });
+      case 'replay':
+        return { status: claim.response.status, body: claim.response.body };
+      case 'owner':
+        break;
+    }
+    let response: StoredResponse;
+    try {
+      response = await this.gate.run(() => this.answer(command(claim.mutationId)));
+    } catch (error) {
+      if (error instanceof MutationAlreadyRecordedError) {
+        // A crashed first attempt recorded the mutation: answer from what the log says, never execute again.
+        response = await this.recovered(claim.mutationId);
+      } else if (error instanceof ApiError && error.status < 500 && error.status !== 429) {
+        response = { status: error.status, body: error.toBody() };
+      } else {
+        // Over capacity or a failure: the key stays usable. Nothing recorded (429) frees it; otherwise the next retry checks the log.
+        if (error instanceof OverCapacityError) await this.idempotency.release(actor.id, key, claim.mutationId);
+        else await this.idempotency.abandon(actor.id, key, claim.mutationId);
+        throw error;
+      }
+    }
+    await this.idempotency.complete(actor.id, key, claim.mutationId, response);
+    return response;
+  }
+
+  /** The answer as status and body; refusals of the domain are answers too (and are stored with the key). */
+  private async answer(command: SubmitMutationCommand): Promise<StoredResponse> {
+    const result: SubmitMutationResult = await this.commandBus.execute(command);
     switch (result.kind) {
       case 'rejected':
-        throw new ApiError(result.error.code as ErrorCode, result.error.message, result.error.details ?? {});
+        return refusal(new ApiError(result.error.code as ErrorCode, result.error.message, result.error.details ?? {}));
       case 'planned':
-        void reply.status(200);
-        return { dryRun: true, ...describePlan(result.plan), stateVersion: result.plan.baseVersion, resultingState: result.plan.after };
+        return { status: 200, body: { dryRun: true, ...describePlan(result.plan, result.plan.requirements), stateVersion: result.plan.baseVersion, resultingState: result.plan.after } };
       case 'recorded': {
-        const answer = {
-          mutationId: result.mutationId,
-          status: result.status,
-          ...describePlan(result.plan),
-          stateVersion: result.status === 'applied' ? result.stateVersion : null,
-          expiresAt: result.expiresAt ?? null,
-          position: result.position,
-        };
         if (result.status === 'denied' && result.plan.decision.outcome === 'deny') {
           const { decision } = result.plan;
-          throw new ApiError(decision.code, decision.reason, { deniedBy: decision.deniedBy, policy: decision.policy ?? null }, {
-            mutationId: result.mutationId,
-            status: 'denied',
-            suggestions: decision.suggestions,
-            position: result.position,
-          });
+          return refusal(
+            new ApiError(decision.code, decision.reason, { deniedBy: decision.deniedBy, policy: decision.policy ?? null }, {
+              mutationId: result.mutationId,
+              status: 'denied',
+              suggestions: decision.suggestions,
+              position: result.position,
+            }),
+          );
         }
-        void reply.status(result.status === 'applied' ? 201 : 202);
-        return answer;
+        if (result.status === 'failed') {
+          return refusal(
+            new ApiError('dependency_failed', result.failure?.reason ?? 'a dependency ended without being applied', {}, {
+              mutationId: result.mutationId,
+              status: 'failed',
+              position: result.position,
+            }),
+          );
+        }
+        return {
+          status: result.status === 'applied' ? 201 : 202,
+          body: {
+            mutationId: result.mutationId,
+            status: result.status,
+            ...describePlan(result.plan, result.requirements),
+            stateVersion: result.status === 'applied' ? result.stateVersion : null,
+            expiresAt: result.expiresAt ?? null,
+            position: result.position,
+          },
+        };
       }
       default: {
         const unknown: never = result;
@@ -70,9 +141,36 @@ export class SubmitMutationController {
       }
     }
   }
+
+  /** The answer for a mutation an earlier, interrupted attempt recorded: its current record. */
+  private async recovered(mutationId: string): Promise<StoredResponse> {
+    const record = await this.queries.getMutation(mutationId);
+    if (!record) throw new ApiError('projection_lag', 'the mutation is recorded but not projected yet; retry shortly', { mutationId });
+    return {
+      status: record.status === 'applied' ? 201 : record.status === 'pending' ? 202 : 200,
+      body: {
+        mutationId,
+        status: record.status,
+        stateType: record.stateType,
+        stateId: record.stateId,
+        transition: record.transition,
+        requirements: record.requirements ?? [],
+        diff: record.diff ?? [],
+        planHash: record.planHash,
+        stateVersion: record.stateVersion,
+        expiresAt: record.expiresAt,
+        position: record.position,
+        recovered: true,
+      },
+    };
+  }
 }
 
-function describePlan(plan: Plan) {
+function refusal(error: ApiError): StoredResponse {
+  return { status: error.status, body: error.toBody() };
+}
+
+function describePlan(plan: Plan, requirements: Requirement[]) {
   const { decision } = plan;
   return {
     stateType: plan.stateType,
@@ -83,7 +181,7 @@ function describePlan(plan: Plan) {
       policies: decision.policies,
       ...(decision.outcome === 'deny' ? { code: decision.code, reason: decision.reason, suggestions: decision.suggestions } : {}),
     },
-    requirements: plan.requirements,
+    requirements,
     diff: plan.diff,
     planHash: plan.hash,
     classification: plan.classification,

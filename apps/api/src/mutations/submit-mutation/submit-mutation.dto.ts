@@ -1,6 +1,7 @@
 import { RISK_LEVELS, SIDE_EFFECT_SEVERITIES, type RiskLevel, type SideEffectSeverity } from '@countersign/domain';
 import {
   ArrayMaxSize,
+  ArrayUnique,
   IsArray,
   IsBoolean,
   IsIn,
@@ -46,8 +47,15 @@ export class SubmitMutationDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
+  @ArrayUnique({ message: 'dependsOn must not name a mutation twice' })
   @IsUUID('all', { each: true })
   dependsOn?: string[];
+
+  /** How long to wait for dependsOn before failing with dependency_timeout: a duration like 30s, 15m, 2h (default COUNTERSIGN_DEPENDENCY_TIMEOUT). */
+  @IsOptional()
+  @IsString()
+  @Matches(/^\d{1,9}(ms|s|m|h|d)$/, { message: 'dependencyTimeout must be a duration like 30s, 15m or 2h' })
+  dependencyTimeout?: string;
 
   @IsOptional()
   @IsISO8601({ strict: true })

@@ -1,11 +1,20 @@
-import { decideSubmit, domainError, type JsonObject } from '@countersign/domain';
-import { ContractRegistry, LaneExecutor, type CountersignConfig } from '@countersign/runtime';
+import { decideSubmit, domainError, type JsonObject, type MutationFailed, type MutationStatus } from '@countersign/domain';
+import { EVENT_STORE, IdempotencyMismatchError, type EventStore } from '@countersign/event-store';
+import { ReadModelQueries } from '@countersign/read-models';
+import { ContractRegistry, LaneExecutor, parseDuration, type CountersignConfig } from '@countersign/runtime';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { APP_CONFIG } from '../../app-config.js';
 import { ApiError } from '../../http/api-error.js';
 import { Metrics } from '../../metrics/metrics.js';
 import { SubmitMutationCommand, type SubmitMutationResult } from './submit-mutation.command.js';
+
+/** The mutation id is already in the log: an earlier attempt with the same idempotency key recorded it. */
+export class MutationAlreadyRecordedError extends Error {
+  constructor(readonly mutationId: string) {
+    super(`mutation ${mutationId} is already recorded`);
+  }
+}
 
 /** Load the lane, decide with the pure domain, append with the expected revision. */
 @CommandHandler(SubmitMutationCommand)
@@ -14,10 +23,12 @@ export class SubmitMutationHandler implements ICommandHandler<SubmitMutationComm
     private readonly contracts: ContractRegistry,
     private readonly lanes: LaneExecutor,
     private readonly metrics: Metrics,
+    private readonly queries: ReadModelQueries,
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     @Inject(APP_CONFIG) private readonly config: CountersignConfig,
   ) {}
 
-  async execute({ request, actor, correlationId }: SubmitMutationCommand): Promise<SubmitMutationResult> {
+  async execute({ request, actor, correlationId, mutationId: chosenId }: SubmitMutationCommand): Promise<SubmitMutationResult> {
     const contract = this.contracts.get(request.stateType);
     if (!contract) {
       return {
@@ -25,53 +36,95 @@ export class SubmitMutationHandler implements ICommandHandler<SubmitMutationComm
         error: domainError('unknown_contract', `no contract is registered for stateType "${request.stateType}"`, { stateTypes: this.contracts.stateTypes() }),
       };
     }
-    if (request.dependsOn?.length) {
-      throw new ApiError('invalid_request', 'dependsOn is not supported yet: send an empty list or leave it out', { field: 'dependsOn' });
-    }
-    const mutationId = this.lanes.newId();
-    const run = await this.lanes.run(
-      request.stateType,
-      request.stateId,
-      { correlationId, causationId: mutationId },
-      (lane, now) => {
-        const outcome = decideSubmit(
-          {
-            type: 'SubmitMutation',
-            mutationId,
-            stateId: request.stateId,
-            transition: request.transition,
-            payload: request.payload,
-            actor,
-            reason: request.reason,
-            expectedVersion: request.expectedVersion,
-            idempotencyKey: request.idempotencyKey,
-            dependsOn: request.dependsOn,
-            notBefore: request.notBefore,
-            classification: {
-              category: request.category,
-              riskLevel: request.riskLevel,
-              sideEffectSeverity: request.sideEffectSeverity,
-              tags: request.tags,
-              metadata: request.metadata as JsonObject | undefined,
-              estimatedBlastRadius: request.estimatedBlastRadius,
+    const dependencyTimeoutMs = request.dependencyTimeout === undefined ? undefined : parseTimeout(request.dependencyTimeout);
+    const dependencyStatuses = await this.dependencyStatuses(request.dependsOn ?? []);
+    const mutationId = chosenId ?? this.lanes.newId();
+    let run;
+    try {
+      run = await this.lanes.run(
+        request.stateType,
+        request.stateId,
+        { correlationId, causationId: mutationId },
+        (lane, now) => {
+          const outcome = decideSubmit(
+            {
+              type: 'SubmitMutation',
+              mutationId,
+              stateId: request.stateId,
+              transition: request.transition,
+              payload: request.payload,
+              actor,
+              reason: request.reason,
+              expectedVersion: request.expectedVersion,
+              idempotencyKey: request.idempotencyKey,
+              dependsOn: request.dependsOn,
+              dependencyStatuses,
+              dependencyTimeoutMs,
+              notBefore: request.notBefore,
+              classification: {
+                category: request.category,
+                riskLevel: request.riskLevel,
+                sideEffectSeverity: request.sideEffectSeverity,
+                tags: request.tags,
+                metadata: request.metadata as JsonObject | undefined,
+                estimatedBlastRadius: request.estimatedBlastRadius,
+              },
+              dryRun: request.dryRun,
+              now,
             },
-            dryRun: request.dryRun,
-            now,
-          },
-          lane,
-          contract,
-          { approvalTtlMs: this.config.approvalTtlMs },
-        );
-        return { events: outcome.kind === 'recorded' ? outcome.events : [], result: outcome };
-      },
-      () => this.metrics.increment('countersign_lane_append_retries_total'),
-    );
+            lane,
+            contract,
+            { approvalTtlMs: this.config.approvalTtlMs, dependencyTimeoutMs: this.config.dependencyTimeoutMs },
+          );
+          return { events: outcome.kind === 'recorded' ? outcome.events : [], result: outcome };
+        },
+        () => this.metrics.increment('countersign_lane_append_retries_total'),
+      );
+    } catch (error) {
+      // The request event's id is the mutation id: the store refuses to record it a second time.
+      if (error instanceof IdempotencyMismatchError) throw new MutationAlreadyRecordedError(mutationId);
+      throw error;
+    }
     const outcome = run.result;
-    const result: SubmitMutationResult =
-      outcome.kind === 'recorded'
-        ? { kind: 'recorded', mutationId, status: outcome.status, plan: outcome.plan, stateVersion: outcome.version, expiresAt: outcome.expiresAt, position: run.position ?? 0 }
-        : outcome;
+    let result: SubmitMutationResult;
+    if (outcome.kind === 'recorded') {
+      const failed = outcome.events.find((event): event is MutationFailed => event.type === 'MutationFailed');
+      result = {
+        kind: 'recorded',
+        mutationId,
+        status: outcome.status,
+        plan: outcome.plan,
+        requirements: outcome.requirements,
+        stateVersion: outcome.version,
+        expiresAt: outcome.expiresAt,
+        position: run.position ?? 0,
+        ...(failed ? { failure: { code: failed.data.code, reason: failed.data.reason } } : {}),
+      };
+    } else {
+      result = outcome;
+    }
     this.metrics.increment('countersign_mutations_submitted_total', { outcome: result.kind === 'recorded' ? result.status : result.kind === 'planned' ? 'dry_run' : result.error.code });
     return result;
+  }
+
+  /**
+   * The status of each dependency as the log stands now: waits for the mutations read model to
+   * reach the log's head once, so a dependency submitted just before is known. Ids that are not
+   * known stay out, and the domain rejects them.
+   */
+  private async dependencyStatuses(dependsOn: readonly string[]): Promise<Record<string, MutationStatus>> {
+    if (dependsOn.length === 0) return {};
+    const head = await this.eventStore.headPosition();
+    const caughtUp = await this.queries.waitForPosition(['mutations'], head, this.config.readWaitTimeoutMs);
+    if (!caughtUp) throw new ApiError('projection_lag', 'the read models are behind the log; dependencies cannot be checked yet, retry shortly');
+    return (await this.queries.mutationStatuses([...new Set(dependsOn)])) as Record<string, MutationStatus>;
+  }
+}
+
+function parseTimeout(text: string): number {
+  try {
+    return parseDuration(text, 'dependencyTimeout');
+  } catch (error) {
+    throw new ApiError('invalid_request', error instanceof Error ? error.message : 'dependencyTimeout is not a duration', { field: 'dependencyTimeout' });
   }
 }
