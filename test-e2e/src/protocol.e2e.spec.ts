@@ -127,7 +127,7 @@ describe('dependencies', () => {
   });
 
   const status = (id: string) => api.request('GET', `/v1/mutations/${id}`);
-  const settled = (id: string) => waitFor(() => status(id), (answer) => answer.body.status !== 'pending');
+  const settled = (id: string) => waitFor(() => status(id), (answer) => answer.status === 200 && answer.body.status !== 'pending');
 
   it('applies A (approved), then B (depends on A), then C (depends on B), in that order', async () => {
     await Promise.all(['dep-a', 'dep-b', 'dep-c'].map((id) => openLedger(api, id)));
@@ -234,7 +234,7 @@ describe('lanes', () => {
       const applied = answers.filter((answer) => answer.body.stateId === stateId);
       expect(versions.map((item) => item.version)).toEqual(Array.from({ length: applied.length + 1 }, (_, index) => index + 1));
       expect(new Set(applied.map((answer) => answer.body.stateVersion))).toEqual(new Set(versions.slice(1).map((item) => item.version)));
-      const state = await api.request('GET', `/v1/states/ledger/${stateId}`);
+      const state = await api.request('GET', `/v1/states/ledger/${stateId}?minPosition=${last}`);
       expect(state.body.state.total).toBe(applied.length);
     }
   });
