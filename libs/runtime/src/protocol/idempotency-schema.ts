@@ -3,6 +3,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Idempotency keys (ADR 0006): write-side state, not a read model, so never rebuilt. One row per
  * (principal, key) until `expires_at`; `lease_until` bounds how long an in-flight owner holds it.
+ * The answer is kept as the JSON text that was sent (not jsonb, which would reorder its keys), so a
+ * replay is byte for byte the first answer.
  */
 export const IDEMPOTENCY_SCHEMA_SQL = [
   `CREATE TABLE IF NOT EXISTS idempotency_keys (
@@ -12,7 +14,7 @@ export const IDEMPOTENCY_SCHEMA_SQL = [
      mutation_id uuid NOT NULL,
      state text NOT NULL CHECK (state IN ('in_flight', 'done')),
      response_status integer,
-     response_body jsonb,
+     response_body text,
      created_at timestamptz NOT NULL,
      expires_at timestamptz NOT NULL,
      lease_until timestamptz,

@@ -26,7 +26,7 @@ interface KeyRow {
   mutation_id: string;
   state: 'in_flight' | 'done';
   response_status: number | null;
-  response_body: unknown;
+  response_body: string | null;
   expires_at: Date;
   lease_until: Date | null;
 }
@@ -84,7 +84,7 @@ export class IdempotencyStore {
         continue;
       }
       if (row.fingerprint !== fingerprint) return { kind: 'conflict', mutationId: row.mutation_id };
-      if (row.state === 'done') return { kind: 'replay', mutationId: row.mutation_id, response: { status: row.response_status ?? 200, body: row.response_body } };
+      if (row.state === 'done') return { kind: 'replay', mutationId: row.mutation_id, response: { status: row.response_status ?? 200, body: row.response_body === null ? null : JSON.parse(row.response_body) } };
       if (row.lease_until && row.lease_until.getTime() < now.getTime()) {
         // The owner died mid-request: take the claim over; the executor's idempotent append keeps the mutation from being recorded twice.
         const taken = (await this.dataSource.query(
