@@ -281,6 +281,12 @@ describe('capacity', () => {
       const retryIndex = answers.findIndex((answer) => answer.status === 429);
       const retried = await api.submit(post(`cap-${retryIndex % 2}`, `entry-${retryIndex}`, 1), 'alice', { 'idempotency-key': `cap-${retryIndex}` });
       expect(retried.status).toBe(201);
+
+      const health = await api.request('GET', '/health', { as: null });
+      expect(health.body.details.executions).toEqual({ running: 0, queued: 0, limit: 2 });
+      const metrics = await api.request('GET', '/metrics');
+      expect(metrics.body).toContain('countersign_executions_limit 2');
+      expect(metrics.body).toMatch(/countersign_idempotent_requests_total\{result="released"\} [1-9]/);
     } finally {
       await blocker.end();
       await api.close();

@@ -1,5 +1,6 @@
 import { EVENT_STORE, type EventStore } from '@countersign/event-store';
 import { ReadModelQueries } from '@countersign/read-models';
+import { EXECUTION_GATE, type ExecutionGate } from '@countersign/runtime';
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/public.decorator.js';
@@ -11,6 +12,7 @@ export class HealthController {
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     private readonly queries: ReadModelQueries,
     private readonly metrics: Metrics,
+    @Inject(EXECUTION_GATE) private readonly gate: ExecutionGate,
   ) {}
 
   /** Liveness and readiness: database reachable, log head and each projection's lag. 503 when the database is down. */
@@ -20,7 +22,10 @@ export class HealthController {
     try {
       const [head, checkpoints] = await Promise.all([this.eventStore.headPosition(), this.queries.checkpoints()]);
       const projections = checkpoints.map((checkpoint) => ({ ...checkpoint, lag: Math.max(0, head - checkpoint.position) }));
-      return { status: 'ok', details: { database: 'up', log: { headPosition: head }, projections } };
+      return {
+        status: 'ok',
+        details: { database: 'up', log: { headPosition: head }, projections, executions: { running: this.gate.executing, queued: this.gate.queued, limit: this.gate.limit } },
+      };
     } catch {
       void reply.status(503);
       return { status: 'unavailable', details: { database: 'down', message: 'database unreachable' } };
@@ -37,6 +42,9 @@ export class HealthController {
       this.metrics.set('countersign_projection_position', { projection: checkpoint.projection }, checkpoint.position);
       this.metrics.set('countersign_projection_lag_events', { projection: checkpoint.projection }, Math.max(0, head - checkpoint.position));
     }
+    this.metrics.set('countersign_executions_running', {}, this.gate.executing);
+    this.metrics.set('countersign_executions_queued', {}, this.gate.queued);
+    this.metrics.set('countersign_executions_limit', {}, this.gate.limit);
     return this.metrics.render();
   }
 }

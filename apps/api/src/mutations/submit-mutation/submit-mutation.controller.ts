@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentActor } from '../../auth/bearer-auth.guard.js';
 import { ApiError, type ErrorCode } from '../../http/api-error.js';
 import { correlationIdOf } from '../../http/request-context.js';
+import { Metrics } from '../../metrics/metrics.js';
 import { envelopeValidationPipe } from '../../http/validation.js';
 import { SubmitMutationCommand, type SubmitMutationResult } from './submit-mutation.command.js';
 import { SubmitMutationDto } from './submit-mutation.dto.js';
@@ -20,6 +21,7 @@ export class SubmitMutationController {
     private readonly commandBus: CommandBus,
     private readonly idempotency: IdempotencyStore,
     private readonly queries: ReadModelQueries,
+    private readonly metrics: Metrics,
     @Inject(EXECUTION_GATE) private readonly gate: ExecutionGate,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
   ) {}
@@ -62,6 +64,7 @@ export class SubmitMutationController {
     const { idempotencyKey: _key, ...rest } = (request.body ?? {}) as Record<string, unknown>;
     const fingerprint = requestFingerprint('POST', ROUTE, rest as JsonValue);
     const claim = await this.idempotency.claim(actor.id, key, fingerprint, this.ids.next());
+    this.metrics.increment('countersign_idempotent_requests_total', { result: claim.kind === 'owner' ? (claim.recovering ? 'recovered' : 'executed') : claim.kind === 'replay' ? 'replayed' : claim.kind });
     switch (claim.kind) {
       case 'conflict':
         throw new ApiError('idempotency_conflict', 'this Idempotency-Key was used with a different request', { idempotencyKey: key, mutationId: claim.mutationId });
@@ -85,8 +88,12 @@ export class SubmitMutationController {
         response = { status: error.status, body: error.toBody() };
       } else {
         // Over capacity or a failure: the key stays usable. Nothing recorded (429) frees it; otherwise the next retry checks the log.
-        if (error instanceof OverCapacityError) await this.idempotency.release(actor.id, key, claim.mutationId);
-        else await this.idempotency.abandon(actor.id, key, claim.mutationId);
+        if (error instanceof OverCapacityError) {
+          this.metrics.increment('countersign_idempotent_requests_total', { result: 'released' });
+          await this.idempotency.release(actor.id, key, claim.mutationId);
+        } else {
+          await this.idempotency.abandon(actor.id, key, claim.mutationId);
+        }
         throw error;
       }
     }
