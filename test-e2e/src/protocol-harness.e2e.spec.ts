@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runSchedule, scheduleArbitrary, type Http } from '../../tools/protocol-harness/harness.js';
+import { runSchedule, scheduleArbitrary, type Http } from './protocol-harness/harness.js';
 import type { TestPrincipalName } from './support/principals.js';
 import { TestApi } from './support/test-api.js';
 

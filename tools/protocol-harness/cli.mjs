@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the differential protocol harness (test-e2e/src/protocol-harness.e2e.spec.ts) against a
+// Runs the differential protocol harness (test-e2e/src/protocol-harness/, driven by
+// test-e2e/src/protocol-harness.e2e.spec.ts) against a
 // fresh system on the embedded PostgreSQL, with a chosen seed and budget:
 //
 //   npm run harness -- --seed 1234 --runs 50 --max-operations 80 [--shrink]
