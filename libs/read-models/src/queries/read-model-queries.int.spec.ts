@@ -45,6 +45,25 @@ function isNewerThan(a: MutationRecord, b: MutationRecord): boolean {
   return a.requestedAt > b.requestedAt || (a.requestedAt === b.requestedAt && a.mutationId > b.mutationId);
 }
 
+function timeMatches(mutation: SeededMutation, filters: MutationFilters): boolean {
+  const time = filters.timeField === 'applied' ? (mutation.status === 'applied' ? mutation.finishedAt : null) : mutation.requestedAt;
+  if (filters.from === undefined && filters.to === undefined) return true;
+  if (time === null) return false;
+  return (filters.from === undefined || Date.parse(time) >= Date.parse(filters.from)) && (filters.to === undefined || Date.parse(time) < Date.parse(filters.to));
+}
+
+/** A metadata filter value is text; it matches a string equal to it, or a number, boolean or null spelled that way. */
+function metadataValueMatches(actual: unknown, value: string): boolean {
+  if (typeof actual === 'string') return actual === value;
+  if (actual === null) return value === 'null';
+  if (typeof actual === 'number' || typeof actual === 'boolean') return String(actual) === value;
+  return false;
+}
+
+function words(text: string): string[] {
+  return text.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+}
+
 /** The same filters, applied in memory to what the seeder recorded. */
 function matches(mutation: SeededMutation, filters: MutationFilters): boolean {
   const { classification } = mutation;
@@ -60,8 +79,11 @@ function matches(mutation: SeededMutation, filters: MutationFilters): boolean {
     (filters.sideEffectSeverity === undefined || classification.sideEffectSeverity === filters.sideEffectSeverity) &&
     (!filters.tag?.length || filters.tag.some((tag) => classification.tags.includes(tag))) &&
     (!filters.tags?.length || filters.tags.every((tag) => classification.tags.includes(tag))) &&
-    (filters.from === undefined || Date.parse(mutation.requestedAt) >= Date.parse(filters.from)) &&
-    (filters.to === undefined || Date.parse(mutation.requestedAt) < Date.parse(filters.to))
+    timeMatches(mutation, filters) &&
+    Object.entries(filters.metadata ?? {}).every(([key, value]) => metadataValueMatches(classification.metadata[key], value)) &&
+    (filters.blastRadiusMin === undefined || classification.estimatedBlastRadius >= filters.blastRadiusMin) &&
+    (filters.blastRadiusMax === undefined || classification.estimatedBlastRadius <= filters.blastRadiusMax) &&
+    (filters.q === undefined || words(filters.q).every((word) => words(mutation.reason ?? '').includes(word)))
   );
 }
 
@@ -97,6 +119,22 @@ describe('ReadModelQueries over a seeded log', () => {
   it('lists exactly the mutations each filter and combination of filters selects, newest first', async () => {
     const byTime = newestFirst(seeded);
     const at = (fraction: number) => byTime[Math.floor(byTime.length * fraction)]!.requestedAt;
+    const someTicket = seeded.find((m) => typeof m.classification.metadata.ticket === 'string')!.classification.metadata.ticket as string;
+    const someReason = seeded.find((m) => m.reason !== null)!.reason!;
+    const auditCases: MutationFilters[] = [
+      { metadata: { ticket: someTicket } },
+      { metadata: { priority: '2' } },
+      { metadata: { urgent: 'true' } },
+      { metadata: { priority: '1', urgent: 'false' } },
+      { blastRadiusMin: 50 },
+      { blastRadiusMax: 1 },
+      { blastRadiusMin: 10, blastRadiusMax: 60 },
+      { q: 'seeded' },
+      { q: someReason.split(' ').slice(-2).join(' ').toUpperCase() },
+      { timeField: 'applied', from: at(0.5) },
+      { timeField: 'applied', to: at(0.5), stateType: 'credit-limit' },
+      { metadata: { urgent: 'false' }, blastRadiusMax: 1, status: 'applied', q: 'change', tag: ['prod', 'team-a'] },
+    ];
     const busiestState = [...seeded.reduce((counts, m) => counts.set(m.stateId, (counts.get(m.stateId) ?? 0) + 1), new Map<string, number>())].sort((a, b) => b[1] - a[1])[0]![0];
     const cases: MutationFilters[] = [
       {},
@@ -126,6 +164,8 @@ describe('ReadModelQueries over a seeded log', () => {
       { tags: ['prod'], tag: ['team-a', 'team-b'], to: at(0.2) },
       { stateType: 'credit-limit', transition: 'raiseLimit', status: 'applied', sideEffectSeverity: 'medium' },
       { actor: 'human-1', actorKind: 'agent' },
+      ...auditCases,
+      { q: 'no-such-word-anywhere' },
     ];
     for (const filters of cases) {
       const expected = newestFirst(seeded.filter((mutation) => matches(mutation, filters))).map((mutation) => mutation.mutationId);
@@ -133,7 +173,7 @@ describe('ReadModelQueries over a seeded log', () => {
       expect({ filters, ids: listed.map((row) => row.mutationId) }).toEqual({ filters, ids: expected });
     }
     // Guard against a vacuous comparison: every single filter above selects something, but not everything.
-    for (const filters of cases.slice(1, 22)) {
+    for (const filters of [...cases.slice(1, 22), ...auditCases]) {
       const count = seeded.filter((mutation) => matches(mutation, filters)).length;
       expect({ filters, selective: count > 0 && count < seeded.length }).toEqual({ filters, selective: true });
     }

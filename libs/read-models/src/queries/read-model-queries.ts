@@ -15,10 +15,19 @@ export interface MutationFilters {
   tag?: string[];
   /** All of these tags. */
   tags?: string[];
-  /** Requested at or after (ISO 8601). */
+  /** At or after (ISO 8601), on the time named by `timeField`. */
   from?: string;
-  /** Requested before (ISO 8601). */
+  /** Before (ISO 8601), on the time named by `timeField`. */
   to?: string;
+  /** Which time `from`/`to` apply to: when it was requested (default) or applied (only applied mutations match). */
+  timeField?: 'requested' | 'applied';
+  /** Equality on top-level metadata keys; a value that reads as a number, boolean or null also matches that JSON value. */
+  metadata?: Record<string, string>;
+  /** Estimated blast radius at least / at most. */
+  blastRadiusMin?: number;
+  blastRadiusMax?: number;
+  /** Words that must all occur in the reason (PostgreSQL `simple` text search: case-insensitive, whole words). */
+  q?: string;
 }
 
 export interface PageRequest {
@@ -120,6 +129,18 @@ export interface StateHistoryItem {
 
 type Row = Record<string, unknown>;
 
+/** The text-search expression over `reason`; the index mutations_reason_search_idx is on exactly this. */
+export const REASON_SEARCH = "to_tsvector('simple', coalesce(reason, ''))";
+
+/** A metadata filter value as text, and as the number, boolean or null it may spell. */
+function metadataCandidates(value: string): unknown[] {
+  const candidates: unknown[] = [value];
+  if (/^-?(0|[1-9]\d*)(\.\d+)?$/.test(value)) candidates.push(Number(value));
+  if (value === 'true' || value === 'false') candidates.push(value === 'true');
+  if (value === 'null') candidates.push(null);
+  return candidates;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Read-side queries: plain SQL over the read models (no domain involved). */
@@ -158,8 +179,21 @@ export class ReadModelQueries {
     if (filters.sideEffectSeverity !== undefined) add((p) => `side_effect_severity = ${p}`, filters.sideEffectSeverity);
     if (filters.tag?.length) add((p) => `tags && ${p}::text[]`, filters.tag);
     if (filters.tags?.length) add((p) => `tags @> ${p}::text[]`, filters.tags);
-    if (filters.from !== undefined) add((p) => `requested_at >= ${p}`, filters.from);
-    if (filters.to !== undefined) add((p) => `requested_at < ${p}`, filters.to);
+    const timeColumn = filters.timeField === 'applied' ? 'applied_at' : 'requested_at';
+    if (filters.from !== undefined) add((p) => `${timeColumn} >= ${p}`, filters.from);
+    if (filters.to !== undefined) add((p) => `${timeColumn} < ${p}`, filters.to);
+    for (const [key, value] of Object.entries(filters.metadata ?? {})) {
+      // Containment (@>) uses the GIN index on metadata; each JSON reading of the text is a candidate.
+      const candidates = metadataCandidates(value).map((candidate) => JSON.stringify({ [key]: candidate }));
+      const placeholders = candidates.map((candidate) => {
+        parameters.push(candidate);
+        return `metadata @> $${parameters.length}::jsonb`;
+      });
+      where.push(`(${placeholders.join(' OR ')})`);
+    }
+    if (filters.blastRadiusMin !== undefined) add((p) => `estimated_blast_radius >= ${p}`, filters.blastRadiusMin);
+    if (filters.blastRadiusMax !== undefined) add((p) => `estimated_blast_radius <= ${p}`, filters.blastRadiusMax);
+    if (filters.q !== undefined && filters.q.trim() !== '') add((p) => `${REASON_SEARCH} @@ websearch_to_tsquery('simple', ${p})`, filters.q);
     if (page.cursor !== undefined) {
       const [requestedAt, mutationId] = decodeCursor(page.cursor, ['string', 'string']) as [string, string];
       // A tampered cursor must be a 400, not a failed cast in SQL.

@@ -518,7 +518,9 @@ function accessPolicyChange(random: SeededRandom, lane: LaneState): Change {
 
 function classificationRequest(random: SeededRandom): ClassificationRequest {
   const tags = SEED_TAGS.filter((tag) => random.chance(TAG_CHANCE[tag]));
-  const metadata: JsonObject | undefined = random.chance(0.5) ? { ticket: `OPS-${random.int(1_000)}` } : undefined;
+  const ticket = random.chance(0.5) ? random.int(1_000) : undefined;
+  // Typed values derived from the ticket (no extra draws, so seeds keep their logs): a number and a boolean to filter on.
+  const metadata: JsonObject | undefined = ticket === undefined ? undefined : { ticket: `OPS-${ticket}`, priority: ticket % 3, urgent: ticket % 5 === 0 };
   const riskRoll = random.next();
   return {
     ...(tags.length > 0 ? { tags } : {}),

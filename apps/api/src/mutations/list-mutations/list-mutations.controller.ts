@@ -5,8 +5,10 @@ import { ApiError } from '../../http/api-error.js';
 import { DEFAULT_PAGE_SIZE } from '../../http/pagination.dto.js';
 import { ReadYourWrites } from '../../http/read-your-writes.js';
 import { envelopeValidationPipe } from '../../http/validation.js';
-import { ListMutationsQueryDto } from './list-mutations.dto.js';
+import { ListMutationsQueryDto, METADATA_PARAMETER } from './list-mutations.dto.js';
 import { ListMutationsQuery } from './list-mutations.query.js';
+
+const validate = envelopeValidationPipe('invalid_query');
 
 @Controller('v1/mutations')
 export class ListMutationsController {
@@ -17,17 +19,42 @@ export class ListMutationsController {
 
   /** Newest first; `{ items, nextCursor }`. */
   @Get()
-  async list(@QueryParams(envelopeValidationPipe('invalid_query')) query: ListMutationsQueryDto): Promise<Page<MutationRecord>> {
+  async list(@QueryParams() raw: Record<string, unknown>): Promise<Page<MutationRecord>> {
+    const { metadata, rest } = splitMetadataParameters(raw);
+    const query = (await validate.transform(rest, { type: 'query', metatype: ListMutationsQueryDto })) as ListMutationsQueryDto;
     const { limit, cursor, minPosition, ...filters } = query;
     if (filters.from && filters.to && Date.parse(filters.from) >= Date.parse(filters.to)) {
       throw new ApiError('invalid_query', 'from must be before to', { parameter: 'from' });
     }
+    if (filters.blastRadiusMin !== undefined && filters.blastRadiusMax !== undefined && filters.blastRadiusMin > filters.blastRadiusMax) {
+      throw new ApiError('invalid_query', 'blastRadiusMin must not exceed blastRadiusMax', { parameter: 'blastRadiusMin' });
+    }
     await this.readYourWrites.await(['mutations'], minPosition);
     try {
-      return await this.queryBus.execute(new ListMutationsQuery(filters, { limit: limit ?? DEFAULT_PAGE_SIZE, cursor }));
+      return await this.queryBus.execute(
+        new ListMutationsQuery({ ...filters, ...(Object.keys(metadata).length > 0 ? { metadata } : {}) }, { limit: limit ?? DEFAULT_PAGE_SIZE, cursor }),
+      );
     } catch (error) {
       if (error instanceof InvalidQueryError) throw new ApiError('invalid_query', error.message, { parameter: error.parameter });
       throw error;
     }
   }
+}
+
+/** Takes the `metadata.<key>=<value>` parameters out (one value each); the rest is validated as the DTO. */
+function splitMetadataParameters(raw: Record<string, unknown>): { metadata: Record<string, string>; rest: Record<string, unknown> } {
+  const metadata: Record<string, string> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (!name.startsWith('metadata.')) {
+      rest[name] = value;
+      continue;
+    }
+    const key = METADATA_PARAMETER.exec(name)?.[1];
+    if (key === undefined) throw new ApiError('invalid_query', `${name}: metadata keys are 1-64 letters, digits, _ : -`, { parameter: name });
+    if (typeof value !== 'string' || value.length > 200) throw new ApiError('invalid_query', `${name} must be given once, at most 200 characters`, { parameter: name });
+    if (Object.keys(metadata).length >= 10) throw new ApiError('invalid_query', 'at most 10 metadata filters', { parameter: name });
+    metadata[key] = value;
+  }
+  return { metadata, rest };
 }

@@ -1,9 +1,11 @@
 import { ACTOR_KINDS, MUTATION_STATUSES, RISK_LEVELS, SIDE_EFFECT_SEVERITIES } from '@countersign/domain';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsIn, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsIn, IsInt, IsISO8601, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 import { PageQueryDto } from '../../http/pagination.dto.js';
 
 const asList = ({ value }: { value: unknown }) => (Array.isArray(value) ? value : [value]);
+/** A decimal integer parameter; anything else stays a string and fails @IsInt. */
+const integer = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value);
 const commaList = ({ value }: { value: unknown }) => (Array.isArray(value) ? value : [value]).flatMap((item) => String(item).split(',')).filter(Boolean);
 
 /** Filters of GET /v1/mutations; unknown parameters are refused with 400 naming them. */
@@ -24,9 +26,21 @@ export class ListMutationsQueryDto extends PageQueryDto {
   /** All of these tags (comma-separated). */
   @IsOptional() @Transform(commaList) @ArrayMaxSize(50) @IsString({ each: true }) @MaxLength(64, { each: true }) tags?: string[];
 
-  /** Requested at or after. */
+  /** At or after, on `timeField`. */
   @IsOptional() @IsISO8601({ strict: true }) from?: string;
 
-  /** Requested before. */
+  /** Before, on `timeField`. */
   @IsOptional() @IsISO8601({ strict: true }) to?: string;
+
+  /** The time from/to apply to: `requested` (default) or `applied`. */
+  @IsOptional() @IsIn(['requested', 'applied']) timeField?: 'requested' | 'applied';
+
+  @IsOptional() @Transform(integer) @IsInt() @Min(0) blastRadiusMin?: number;
+  @IsOptional() @Transform(integer) @IsInt() @Min(0) blastRadiusMax?: number;
+
+  /** Words that must all occur in the reason. */
+  @IsOptional() @IsString() @MaxLength(200) q?: string;
 }
+
+/** Query parameters of the form metadata.<key>=<value>: equality on a top-level metadata key. */
+export const METADATA_PARAMETER = /^metadata\.([A-Za-z0-9_:-]{1,64})$/;

@@ -1,0 +1,31 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Indexes for the audit filters of GET /v1/mutations (issue 5); each is justified in
+ * docs/read-models.md. Expression and operator-class choices must match the queries exactly
+ * (REASON_SEARCH, `metadata @> …`).
+ */
+export const AUDIT_QUERIES_SCHEMA_SQL = [
+  // metadata.<key>=<value>: containment on a GIN index; jsonb_path_ops is smaller and faster for @>.
+  `CREATE INDEX IF NOT EXISTS mutations_metadata_idx ON mutations USING gin (metadata jsonb_path_ops)`,
+  // q: whole-word search in the reason.
+  `CREATE INDEX IF NOT EXISTS mutations_reason_search_idx ON mutations USING gin (to_tsvector('simple', coalesce(reason, '')))`,
+  // timeField=applied with from/to.
+  `CREATE INDEX IF NOT EXISTS mutations_applied_at_idx ON mutations (applied_at DESC) WHERE applied_at IS NOT NULL`,
+  // blastRadiusMin/Max: a range on the radius, newest first within it.
+  `CREATE INDEX IF NOT EXISTS mutations_blast_radius_idx ON mutations (estimated_blast_radius, requested_at DESC)`,
+];
+
+export class AuditQueriesSchema1763800500000 implements MigrationInterface {
+  name = 'AuditQueriesSchema1763800500000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    for (const statement of AUDIT_QUERIES_SCHEMA_SQL) await queryRunner.query(statement);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(
+      'DROP INDEX IF EXISTS mutations_metadata_idx, mutations_reason_search_idx, mutations_applied_at_idx, mutations_blast_radius_idx',
+    );
+  }
+}
