@@ -1,4 +1,7 @@
+import { PostgresEventStore } from '@countersign/event-store';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { TestApi } from './support/test-api.js';
 
 // Audit filters of GET /v1/mutations over HTTP (the full filter matrix runs against the query
@@ -48,5 +51,49 @@ describe('audit filters over HTTP', () => {
     const future = new Date(Date.now() + 60_000).toISOString();
     expect(await list(`timeField=applied&to=${future}`)).toEqual(Object.values(ids).sort());
     expect(await list(`timeField=applied&from=${future}`)).toEqual([]);
+  });
+});
+
+describe('poison events over HTTP', () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await TestApi.start();
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('parks an event the projections cannot apply, keeps projecting, shows it, and lets only an admin retry it', async () => {
+    // A malformed event written straight into the log (as a buggy or foreign writer might).
+    const pool = new pg.Pool({ connectionString: api.database.url, max: 2 });
+    const store = new PostgresEventStore(pool);
+    try {
+      await store.appendToStream('state-feature-flag:poison', [{ id: randomUUID(), type: 'MutationApplied', data: { mutationId: 'not-a-uuid' } }]);
+    } finally {
+      await pool.end();
+    }
+    const after = await api.submit({ stateType: 'feature-flag', stateId: 'after-poison', transition: 'create', payload: { owner: 'team' } });
+    expect(after.status).toBe(201);
+
+    // The projections move past it: the next write becomes readable.
+    const state = await api.request('GET', `/v1/states/feature-flag/after-poison?minPosition=${after.body.position}`);
+    expect(state.status).toBe(200);
+    const parked = await api.request('GET', '/v1/projections/parked');
+    expect(parked.status).toBe(200);
+    expect(parked.body.items.map((item: { projection: string }) => item.projection).sort()).toEqual(['mutations', 'states', 'state_history', 'timers'].sort());
+    const item = parked.body.items[0];
+    expect(item).toMatchObject({ eventType: 'MutationApplied', streamName: 'state-feature-flag:poison', attempts: 1, error: expect.any(String) });
+    const health = await api.request('GET', '/health', { as: null });
+    expect(health.body.details.projections.find((row: { projection: string }) => row.projection === 'mutations')).toMatchObject({ parked: 1 });
+
+    const byOperator = await api.request('POST', `/v1/projections/parked/${item.projection}/${item.position}/retry`);
+    expect(byOperator).toMatchObject({ status: 403, body: { error: 'forbidden' } });
+    const byAdmin = await api.request('POST', `/v1/projections/parked/${item.projection}/${item.position}/retry`, { as: 'erin' });
+    expect(byAdmin).toMatchObject({ status: 422, body: { error: 'projection_failed', details: { attempts: 2 } } });
+    const notParked = await api.request('POST', `/v1/projections/parked/mutations/999999/retry`, { as: 'erin' });
+    expect(notParked).toMatchObject({ status: 404, body: { error: 'parked_event_not_found' } });
+    const badFilter = await api.request('GET', '/v1/projections/parked?projection=nope');
+    expect(badFilter.status).toBe(400);
   });
 });

@@ -6,7 +6,8 @@ export { timersProjection } from './projections/timers.projection.js';
 export { APPROVALS_SCHEMA_SQL, ApprovalsSchema1763800200000 } from './migrations/approvals-schema.js';
 export { PROTOCOL_SCHEMA_SQL, ProtocolSchema1763800300000 } from './migrations/protocol-schema.js';
 export { allProjections } from './projections/all-projections.js';
-export { ProjectionRunner, type ProjectionRunnerOptions, type RebuildProgress } from './runner/projection-runner.js';
+export { ProjectionRunner, POISON_AFTER_FAILURES, isTransient, type ProjectionRunnerOptions, type RebuildProgress } from './runner/projection-runner.js';
+export { ParkedEvents, type ParkedEvent, type RetryOutcome } from './runner/parked-events.js';
 export { InvalidQueryError, encodeCursor, decodeCursor } from './queries/cursor.js';
 export {
   ReadModelQueries,

@@ -1,5 +1,5 @@
 import { EVENT_STORE, type EventStore } from '@countersign/event-store';
-import { ReadModelQueries } from '@countersign/read-models';
+import { ParkedEvents, ReadModelQueries } from '@countersign/read-models';
 import { EXECUTION_GATE, type ExecutionGate } from '@countersign/runtime';
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
@@ -13,6 +13,7 @@ export class HealthController {
     private readonly queries: ReadModelQueries,
     private readonly metrics: Metrics,
     @Inject(EXECUTION_GATE) private readonly gate: ExecutionGate,
+    private readonly parked: ParkedEvents,
   ) {}
 
   /** Liveness and readiness: database reachable, log head and each projection's lag. 503 when the database is down. */
@@ -20,8 +21,12 @@ export class HealthController {
   @Get('health')
   async health(@Res({ passthrough: true }) reply: FastifyReply) {
     try {
-      const [head, checkpoints] = await Promise.all([this.eventStore.headPosition(), this.queries.checkpoints()]);
-      const projections = checkpoints.map((checkpoint) => ({ ...checkpoint, lag: Math.max(0, head - checkpoint.position) }));
+      const [head, checkpoints, parked] = await Promise.all([this.eventStore.headPosition(), this.queries.checkpoints(), this.parked.list()]);
+      const projections = checkpoints.map((checkpoint) => ({
+        ...checkpoint,
+        lag: Math.max(0, head - checkpoint.position),
+        parked: parked.filter((event) => event.projection === checkpoint.projection).length,
+      }));
       return {
         status: 'ok',
         details: { database: 'up', log: { headPosition: head }, projections, executions: { running: this.gate.executing, queued: this.gate.queued, limit: this.gate.limit } },
@@ -36,11 +41,12 @@ export class HealthController {
   @Get('metrics')
   @Header('content-type', 'text/plain; version=0.0.4')
   async render(): Promise<string> {
-    const [head, checkpoints] = await Promise.all([this.eventStore.headPosition(), this.queries.checkpoints()]);
+    const [head, checkpoints, parked] = await Promise.all([this.eventStore.headPosition(), this.queries.checkpoints(), this.parked.list()]);
     this.metrics.set('countersign_log_head_position', {}, head);
     for (const checkpoint of checkpoints) {
       this.metrics.set('countersign_projection_position', { projection: checkpoint.projection }, checkpoint.position);
       this.metrics.set('countersign_projection_lag_events', { projection: checkpoint.projection }, Math.max(0, head - checkpoint.position));
+      this.metrics.set('countersign_parked_events', { projection: checkpoint.projection }, parked.filter((event) => event.projection === checkpoint.projection).length);
     }
     this.metrics.set('countersign_executions_running', {}, this.gate.executing);
     this.metrics.set('countersign_executions_queued', {}, this.gate.queued);

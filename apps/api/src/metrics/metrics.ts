@@ -14,6 +14,7 @@ export class Metrics {
     ['countersign_log_head_position', 'Highest committed position in the event log.'],
     ['countersign_projection_position', 'Last position applied by each projection.'],
     ['countersign_projection_lag_events', 'Events between the log head and each projection.'],
+    ['countersign_parked_events', 'Poison events parked by each projection (GET /v1/projections/parked).'],
     ['countersign_executions_running', 'Mutation executions holding a slot of COUNTERSIGN_MAX_CONCURRENT_MUTATIONS in this process.'],
     ['countersign_executions_queued', 'Requests waiting for an execution slot in this process.'],
     ['countersign_executions_limit', 'COUNTERSIGN_MAX_CONCURRENT_MUTATIONS of this process.'],

@@ -14,6 +14,19 @@ export const AUDIT_QUERIES_SCHEMA_SQL = [
   `CREATE INDEX IF NOT EXISTS mutations_applied_at_idx ON mutations (applied_at DESC) WHERE applied_at IS NOT NULL`,
   // blastRadiusMin/Max: a range on the radius, newest first within it.
   `CREATE INDEX IF NOT EXISTS mutations_blast_radius_idx ON mutations (estimated_blast_radius, requested_at DESC)`,
+  // Poison events: an event a projection keeps failing on is parked here and skipped, visible and retryable.
+  `CREATE TABLE IF NOT EXISTS parked_events (
+     projection text NOT NULL,
+     position bigint NOT NULL,
+     event_id uuid NOT NULL,
+     stream_name text NOT NULL,
+     event_type text NOT NULL,
+     error text NOT NULL,
+     attempts integer NOT NULL DEFAULT 1,
+     parked_at timestamptz NOT NULL DEFAULT now(),
+     last_attempt_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (projection, position)
+   )`,
 ];
 
 export class AuditQueriesSchema1763800500000 implements MigrationInterface {
@@ -24,6 +37,7 @@ export class AuditQueriesSchema1763800500000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('DROP TABLE IF EXISTS parked_events');
     await queryRunner.query(
       'DROP INDEX IF EXISTS mutations_metadata_idx, mutations_reason_search_idx, mutations_applied_at_idx, mutations_blast_radius_idx',
     );

@@ -14,6 +14,9 @@ export interface RebuildProgress {
   events: number;
 }
 
+/** A batch that failed this many times in a row is applied event by event, and an event that fails alone is parked. */
+export const POISON_AFTER_FAILURES = 3;
+
 /**
  * Feeds one projection from the global log. Each batch and the projection's checkpoint are
  * written in one transaction; the checkpoint row is locked first and events at or below it are
@@ -26,6 +29,8 @@ export class ProjectionRunner {
   private readonly listeners = new Set<() => void>();
   private readonly batchSize: number;
   private readonly log: (message: string) => void;
+  /** Consecutive failures of the batch that starts at `first`. */
+  private failing: { first: LogPosition; failures: number } | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -80,8 +85,28 @@ export class ProjectionRunner {
   }
 
   private async applyBatch(batch: readonly RecordedEvent[]): Promise<void> {
+    const first = batch[0];
     const last = batch[batch.length - 1];
-    if (!last) return;
+    if (!first || !last) return;
+    if (this.failing?.first === first.position && this.failing.failures >= POISON_AFTER_FAILURES) {
+      await this.applyIsolated(batch);
+      this.failing = undefined;
+      return;
+    }
+    try {
+      await this.applyInTransaction(batch);
+      this.failing = undefined;
+    } catch (error) {
+      // Transient failures (connection, serialization, resources) never count towards parking.
+      if (!isTransient(error)) {
+        this.failing = { first: first.position, failures: this.failing?.first === first.position ? this.failing.failures + 1 : 1 };
+      }
+      throw error;
+    }
+  }
+
+  private async applyInTransaction(batch: readonly RecordedEvent[]): Promise<void> {
+    const last = batch[batch.length - 1] as RecordedEvent;
     await this.dataSource.transaction(async (manager) => {
       const checkpoint = await lockCheckpoint(manager, this.name);
       const fresh = batch.filter((event) => event.position > checkpoint);
@@ -90,6 +115,29 @@ export class ProjectionRunner {
       await manager.query('UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE projection = $1', [this.name, last.position]);
     });
     this.advanceTo(last.position);
+  }
+
+  /**
+   * The batch kept failing: apply it one event per transaction. An event that fails on its own
+   * (not transiently) is parked with its error and position, and the checkpoint moves past it,
+   * so one poison event does not stop the projection (GET /v1/projections/parked shows it).
+   */
+  private async applyIsolated(batch: readonly RecordedEvent[]): Promise<void> {
+    for (const event of batch) {
+      try {
+        await this.applyInTransaction([event]);
+      } catch (error) {
+        if (isTransient(error)) throw error;
+        await this.dataSource.transaction(async (manager) => {
+          const checkpoint = await lockCheckpoint(manager, this.name);
+          if (event.position <= checkpoint) return;
+          await parkEvent(manager, this.name, event, error);
+          await manager.query('UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE projection = $1', [this.name, event.position]);
+        });
+        this.log(`projection ${this.name} parked the event at position ${event.position} (${event.type}): ${describe(error)}`);
+        this.advanceTo(event.position);
+      }
+    }
   }
 
   /**
@@ -126,10 +174,11 @@ export class ProjectionRunner {
       await lockCheckpoint(manager, this.name);
       // DELETE, not TRUNCATE: TRUNCATE's exclusive lock would block every reader until the rebuild commits.
       for (const table of this.projection.tables) await manager.query(`DELETE FROM "${table}"`);
+      await manager.query('DELETE FROM parked_events WHERE projection = $1', [this.name]);
       for (;;) {
         const batch = await this.eventStore.readAll({ after: position, maxCount: this.batchSize });
         if (batch.length === 0) break;
-        await this.projection.apply(batch, manager);
+        await this.replayBatch(batch, manager);
         position = batch[batch.length - 1]!.position;
         events += batch.length;
         onProgress?.({ projection: this.name, position, head, events });
@@ -138,6 +187,31 @@ export class ProjectionRunner {
     });
     this.handledPosition = position;
     report(position, events);
+  }
+
+  /** Applies a rebuild batch under a savepoint; when it fails, event by event, parking the ones that fail alone. */
+  private async replayBatch(batch: readonly RecordedEvent[], sql: SqlExecutor): Promise<void> {
+    await sql.query('SAVEPOINT replay_batch');
+    try {
+      await this.projection.apply(batch, sql);
+      await sql.query('RELEASE SAVEPOINT replay_batch');
+      return;
+    } catch (error) {
+      if (isTransient(error)) throw error;
+      await sql.query('ROLLBACK TO SAVEPOINT replay_batch');
+    }
+    for (const event of batch) {
+      await sql.query('SAVEPOINT replay_event');
+      try {
+        await this.projection.apply([event], sql);
+        await sql.query('RELEASE SAVEPOINT replay_event');
+      } catch (error) {
+        if (isTransient(error)) throw error;
+        await sql.query('ROLLBACK TO SAVEPOINT replay_event');
+        await parkEvent(sql, this.name, event, error);
+        this.log(`projection ${this.name} parked the event at position ${event.position} (${event.type}) during the rebuild: ${describe(error)}`);
+      }
+    }
   }
 
   /** Resolves once this runner has applied `position`, or false after `timeoutMs`. */
@@ -168,6 +242,25 @@ async function lockCheckpoint(sql: SqlExecutor, projection: string): Promise<Log
   await sql.query('INSERT INTO projection_checkpoints (projection, position) VALUES ($1, 0) ON CONFLICT (projection) DO NOTHING', [projection]);
   const rows = (await sql.query('SELECT position FROM projection_checkpoints WHERE projection = $1 FOR UPDATE', [projection])) as { position: string }[];
   return Number(rows[0]?.position ?? 0);
+}
+
+async function parkEvent(sql: SqlExecutor, projection: string, event: RecordedEvent, error: unknown): Promise<void> {
+  await sql.query(
+    `INSERT INTO parked_events (projection, position, event_id, stream_name, event_type, error) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (projection, position) DO UPDATE SET error = EXCLUDED.error, attempts = parked_events.attempts + 1, last_attempt_at = now()`,
+    [projection, event.position, event.id, event.streamName, event.type, describe(error).slice(0, 2000)],
+  );
+}
+
+/** Failures that say nothing about the event: lost connections, serialization conflicts, exhausted resources, shutdowns. */
+export function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === 'string') {
+    if (/^(08|40|53|57)/.test(code)) return true;
+    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code)) return true;
+  }
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message);
 }
 
 function describe(error: unknown): string {

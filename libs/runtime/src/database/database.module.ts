@@ -1,5 +1,5 @@
 import { EVENT_STORE, PostgresEventStore, type EventStore } from '@countersign/event-store';
-import { ReadModelQueries } from '@countersign/read-models';
+import { ParkedEvents, ReadModelQueries, allProjections } from '@countersign/read-models';
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -43,9 +43,14 @@ export class DatabaseModule {
         },
         { provide: EVENT_STORE, inject: [EVENT_STORE_POOL], useFactory: (pool: pg.Pool) => new PostgresEventStore(pool) },
         { provide: ReadModelQueries, inject: [DataSource], useFactory: (dataSource: DataSource) => new ReadModelQueries(dataSource) },
+        {
+          provide: ParkedEvents,
+          inject: [DataSource, EVENT_STORE],
+          useFactory: (dataSource: DataSource, eventStore: EventStore) => new ParkedEvents(dataSource, eventStore, allProjections),
+        },
         DatabaseShutdown,
       ],
-      exports: [DataSource, EVENT_STORE, EVENT_STORE_POOL, ReadModelQueries],
+      exports: [DataSource, EVENT_STORE, EVENT_STORE_POOL, ReadModelQueries, ParkedEvents],
     };
   }
 }
