@@ -47,6 +47,20 @@ describe('audit filters over HTTP', () => {
     expect(await list('q=CHECKOUT%20flow')).toEqual([ids.payments]);
   });
 
+  it('reports risk for a window (default: the last 30 days)', async () => {
+    const report = await api.request('GET', `/v1/reports/risk?minPosition=${last}`);
+    expect(report.status).toBe(200);
+    expect(report.body.totals).toMatchObject({ mutations: 3, blastRadius: 46, byStatus: { applied: 3 } });
+    expect(report.body.byDay).toHaveLength(1);
+    expect(report.body.byDay[0]).toMatchObject({ day: new Date().toISOString().slice(0, 10), category: 'feature-flag', mutations: 3 });
+    const empty = await api.request('GET', '/v1/reports/risk?from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z');
+    expect(empty.body).toMatchObject({ totals: { mutations: 0, blastRadius: 0 }, byDay: [], topActors: [], topStates: [] });
+    for (const query of ['from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z', 'from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z', 'from=yesterday', 'window=7d']) {
+      const refused = await api.request('GET', `/v1/reports/risk?${query}`);
+      expect({ query, status: refused.status, error: refused.body.error }).toEqual({ query, status: 400, error: 'invalid_query' });
+    }
+  });
+
   it('applies from/to to the applied time when asked', async () => {
     const future = new Date(Date.now() + 60_000).toISOString();
     expect(await list(`timeField=applied&to=${future}`)).toEqual(Object.values(ids).sort());

@@ -24,6 +24,7 @@ import { PendingCommandHandler } from './mutations/pending-command.handler.js';
 import { ResolveCheckController } from './mutations/resolve-check/resolve-check.controller.js';
 import { ResolveCheckHandler } from './mutations/resolve-check/resolve-check.command.js';
 import { ListContractsController } from './contracts/list-contracts/list-contracts.controller.js';
+import { RiskReportController, RiskReportHandler } from './reports/risk-report.controller.js';
 import { ParkedEventsController } from './projections/parked-events.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { ReadYourWrites } from './http/read-your-writes.js';
@@ -75,6 +76,7 @@ export class ApiModule {
         ListPendingApprovalsController,
         ListContractsController,
         ParkedEventsController,
+        RiskReportController,
         HealthController,
       ],
       providers: [
@@ -92,6 +94,7 @@ export class ApiModule {
         ResolveCheckHandler,
         CancelMutationHandler,
         ListPendingApprovalsHandler,
+        RiskReportHandler,
       ],
     };
   }

@@ -14,6 +14,7 @@ export {
   type MutationFilters,
   type MutationRecord,
   type PendingApproval,
+  type RiskReport,
   type Page,
   type PageRequest,
   type StateHistoryItem,

@@ -179,6 +179,48 @@ describe('ReadModelQueries over a seeded log', () => {
     }
   });
 
+  it('reports risk over a window exactly as an independent count of the seeded mutations, and the SQL views agree', async () => {
+    const byTime = newestFirst(seeded);
+    const from = byTime[Math.floor(byTime.length * 0.8)]!.requestedAt;
+    const to = byTime[Math.floor(byTime.length * 0.1)]!.requestedAt;
+    const inWindow = seeded.filter((m) => Date.parse(m.requestedAt) >= Date.parse(from) && Date.parse(m.requestedAt) < Date.parse(to));
+    const report = await queries.riskReport(from, to);
+
+    const count = <K extends string>(items: readonly SeededMutation[], key: (m: SeededMutation) => K) =>
+      items.reduce<Record<string, number>>((totals, m) => ({ ...totals, [key(m)]: (totals[key(m)] ?? 0) + 1 }), {});
+    const high = (m: SeededMutation) => m.classification.riskLevel === 'high' || m.classification.riskLevel === 'critical';
+    expect(report.totals).toEqual({
+      mutations: inWindow.length,
+      blastRadius: inWindow.reduce((total, m) => total + m.classification.estimatedBlastRadius, 0),
+      byRiskLevel: count(inWindow, (m) => m.classification.riskLevel),
+      byStatus: count(inWindow, (m) => m.status),
+    });
+    const dayKey = (m: SeededMutation) => `${m.requestedAt.slice(0, 10)}|${m.classification.riskLevel}|${m.classification.category}`;
+    expect(Object.fromEntries(report.byDay.map((row) => [`${row.day}|${row.riskLevel}|${row.category}`, row.mutations]))).toEqual(count(inWindow, dayKey));
+    expect(Object.fromEntries(report.byCategory.map((row) => [`${row.category}|${row.riskLevel}`, row.mutations]))).toEqual(
+      count(inWindow, (m) => `${m.classification.category}|${m.classification.riskLevel}`),
+    );
+    const actorHigh = count(inWindow.filter(high), (m) => m.actor.id);
+    const expectedActors = Object.entries(actorHigh).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 10);
+    expect(report.topActors.map((row) => [row.actorId, row.highOrCritical])).toEqual(expectedActors);
+    const stateHigh = count(inWindow.filter(high), (m) => `${m.stateType}|${m.stateId}`);
+    const topStateCounts = report.topStates.map((row) => row.highOrCritical);
+    expect(topStateCounts).toEqual(Object.values(stateHigh).sort((a, b) => b - a).slice(0, 10));
+    for (const row of report.topStates) expect(stateHigh[`${row.stateType}|${row.stateId}`]).toBe(row.highOrCritical);
+    expect(inWindow.filter(high).length).toBeGreaterThan(0);
+
+    // The documented views give the same numbers for dashboards that query SQL directly.
+    const viewTotals = (await connection.dataSource.query('SELECT coalesce(sum(mutations), 0)::int AS n, coalesce(sum(blast_radius), 0)::int AS blast FROM risk_daily')) as { n: number; blast: number }[];
+    expect(viewTotals[0]).toEqual({ n: seeded.length, blast: seeded.reduce((total, m) => total + m.classification.estimatedBlastRadius, 0) });
+    const actorView = (await connection.dataSource.query('SELECT actor_id, sum(high_or_critical)::int AS n FROM risk_actor_daily GROUP BY 1 HAVING sum(high_or_critical) > 0')) as { actor_id: string; n: number }[];
+    expect(Object.fromEntries(actorView.map((row) => [row.actor_id, row.n]))).toEqual(count(seeded.filter(high), (m) => m.actor.id));
+    const stateView = (await connection.dataSource.query('SELECT sum(mutations)::int AS n FROM risk_state_daily')) as { n: number }[];
+    expect(stateView[0]?.n).toBe(seeded.length);
+    const speed = (await connection.dataSource.query('SELECT count(*)::int AS n, bool_and(wait_seconds >= 0) AS ok FROM approval_speed')) as { n: number; ok: boolean }[];
+    expect(speed[0]?.ok).toBe(true);
+    expect(speed[0]?.n).toBeGreaterThan(0);
+  });
+
   it('returns each mutation with what was requested and how it ended', async () => {
     const listed = new Map((await walkPages(queries, {}, 1_000)).map((row) => [row.mutationId, row]));
     for (const mutation of seeded) {

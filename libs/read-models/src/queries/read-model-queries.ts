@@ -30,6 +30,20 @@ export interface MutationFilters {
   q?: string;
 }
 
+/** The risk report over a time window of requests (GET /v1/reports/risk). */
+export interface RiskReport {
+  from: string;
+  to: string;
+  totals: { mutations: number; blastRadius: number; byRiskLevel: Record<string, number>; byStatus: Record<string, number> };
+  /** Counts per day (UTC), risk level and category. */
+  byDay: { day: string; riskLevel: string; category: string; mutations: number; blastRadius: number }[];
+  /** Counts per category and risk level. */
+  byCategory: { category: string; riskLevel: string; mutations: number; blastRadius: number }[];
+  /** Actors and states with the most high or critical mutations (at most 10 each). */
+  topActors: { actorId: string; actorKind: string; highOrCritical: number; mutations: number }[];
+  topStates: { stateType: string; stateId: string; highOrCritical: number; mutations: number }[];
+}
+
 export interface PageRequest {
   limit: number;
   cursor?: string;
@@ -254,6 +268,62 @@ export class ReadModelQueries {
     const rows = (await this.dataSource.query('SELECT state_type, state_id, status FROM mutations WHERE mutation_id = $1', [mutationId])) as Row[];
     const row = rows[0];
     return row ? { stateType: String(row.state_type), stateId: String(row.state_id), status: String(row.status) } : null;
+  }
+
+  /** The risk report for requests in [from, to): totals, per day/level/category, top actors and states by high/critical. */
+  async riskReport(from: string, to: string): Promise<RiskReport> {
+    const window = [from, to];
+    const inWindow = 'requested_at >= $1 AND requested_at < $2';
+    const [byDay, byActor, byState, byStatus] = await Promise.all([
+      this.dataSource.query(
+        `SELECT to_char(requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, risk_level, category, count(*)::bigint AS mutations, coalesce(sum(estimated_blast_radius), 0)::bigint AS blast_radius
+         FROM mutations WHERE ${inWindow} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+        window,
+      ) as Promise<Row[]>,
+      this.dataSource.query(
+        `SELECT actor_id, actor_kind, count(*) FILTER (WHERE risk_level IN ('high', 'critical'))::bigint AS high_or_critical, count(*)::bigint AS mutations
+         FROM mutations WHERE ${inWindow} GROUP BY 1, 2 HAVING count(*) FILTER (WHERE risk_level IN ('high', 'critical')) > 0
+         ORDER BY 3 DESC, 1 LIMIT 10`,
+        window,
+      ) as Promise<Row[]>,
+      this.dataSource.query(
+        `SELECT state_type, state_id, count(*) FILTER (WHERE risk_level IN ('high', 'critical'))::bigint AS high_or_critical, count(*)::bigint AS mutations
+         FROM mutations WHERE ${inWindow} GROUP BY 1, 2 HAVING count(*) FILTER (WHERE risk_level IN ('high', 'critical')) > 0
+         ORDER BY 3 DESC, 1, 2 LIMIT 10`,
+        window,
+      ) as Promise<Row[]>,
+      this.dataSource.query(`SELECT status, count(*)::bigint AS mutations FROM mutations WHERE ${inWindow} GROUP BY 1 ORDER BY 1`, window) as Promise<Row[]>,
+    ]);
+    const days = byDay.map((row) => ({
+      day: String(row.day),
+      riskLevel: String(row.risk_level),
+      category: String(row.category),
+      mutations: Number(row.mutations),
+      blastRadius: Number(row.blast_radius),
+    }));
+    const sum = <T>(items: readonly T[], key: (item: T) => string, value: (item: T) => number) =>
+      items.reduce<Record<string, number>>((totals, item) => ({ ...totals, [key(item)]: (totals[key(item)] ?? 0) + value(item) }), {});
+    const byCategoryKey = sum(days, (day) => `${day.category}\u0000${day.riskLevel}`, (day) => day.mutations);
+    const blastByCategoryKey = sum(days, (day) => `${day.category}\u0000${day.riskLevel}`, (day) => day.blastRadius);
+    return {
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      totals: {
+        mutations: days.reduce((total, day) => total + day.mutations, 0),
+        blastRadius: days.reduce((total, day) => total + day.blastRadius, 0),
+        byRiskLevel: sum(days, (day) => day.riskLevel, (day) => day.mutations),
+        byStatus: Object.fromEntries(byStatus.map((row) => [String(row.status), Number(row.mutations)])),
+      },
+      byDay: days,
+      byCategory: Object.keys(byCategoryKey)
+        .sort()
+        .map((key) => {
+          const [category, riskLevel] = key.split('\u0000') as [string, string];
+          return { category, riskLevel, mutations: byCategoryKey[key] as number, blastRadius: blastByCategoryKey[key] as number };
+        }),
+      topActors: byActor.map((row) => ({ actorId: String(row.actor_id), actorKind: String(row.actor_kind), highOrCritical: Number(row.high_or_critical), mutations: Number(row.mutations) })),
+      topStates: byState.map((row) => ({ stateType: String(row.state_type), stateId: String(row.state_id), highOrCritical: Number(row.high_or_critical), mutations: Number(row.mutations) })),
+    };
   }
 
   /** The projected status of each of these mutations; ids that are not known are left out. */
