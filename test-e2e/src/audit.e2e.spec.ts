@@ -2,6 +2,7 @@ import { PostgresEventStore } from '@countersign/event-store';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { TEST_PRINCIPALS } from './support/principals.js';
 import { TestApi } from './support/test-api.js';
 
 // Audit filters of GET /v1/mutations over HTTP (the full filter matrix runs against the query
@@ -109,5 +110,64 @@ describe('poison events over HTTP', () => {
     expect(notParked).toMatchObject({ status: 404, body: { error: 'parked_event_not_found' } });
     const badFilter = await api.request('GET', '/v1/projections/parked?projection=nope');
     expect(badFilter.status).toBe(400);
+  });
+});
+
+describe('export', () => {
+  let api: TestApi;
+  let last = 0;
+
+  beforeAll(async () => {
+    api = await TestApi.start();
+    const answers = [
+      await api.submit({ stateType: 'credit-limit', stateId: 'exp-acme', transition: 'open', payload: { customerId: 'cust-4711', currency: 'EUR', limit: 100 }, reason: 'new, "big" customer' }),
+      await api.submit({ stateType: 'credit-limit', stateId: 'exp-acme', transition: 'raiseLimit', payload: { by: 50 }, tags: ['prod'] }),
+      await api.submit({ stateType: 'feature-flag', stateId: 'exp-flag', transition: 'create', payload: { owner: '=cmd|calc' }, reason: '=1+1' }),
+    ];
+    for (const answer of answers) expect(answer.status).toBe(201);
+    last = Math.max(...answers.map((answer) => answer.body.position as number));
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  const exportText = async (query: string) => {
+    const response = await fetch(`${api.baseUrl}/v1/mutations/export?${query}&minPosition=${last}`, { headers: { authorization: `Bearer ${TEST_PRINCIPALS.alice.token}` } });
+    return { status: response.status, type: response.headers.get('content-type'), disposition: response.headers.get('content-disposition'), text: await response.text() };
+  };
+
+  it('streams NDJSON of every selected mutation with the fields a contract marks sensitive masked', async () => {
+    const all = await exportText('format=ndjson');
+    expect(all).toMatchObject({ status: 200, type: 'application/x-ndjson', disposition: expect.stringContaining('attachment; filename="mutations-') });
+    const rows = all.text.trim().split('\n').map((line) => JSON.parse(line));
+    expect(rows.map((row) => row.transition).sort()).toEqual(['create', 'open', 'raiseLimit']);
+    const opened = rows.find((row) => row.transition === 'open');
+    expect(opened.payload).toEqual({ customerId: '[redacted]', currency: 'EUR', limit: 100 });
+    expect(opened.diff).toEqual(expect.arrayContaining([{ path: 'customerId', kind: 'added', after: '[redacted]' }]));
+    expect(all.text).not.toContain('cust-4711');
+    const prod = await exportText('format=ndjson&tag=prod&stateType=credit-limit');
+    expect(prod.text.trim().split('\n').map((line) => JSON.parse(line).transition)).toEqual(['raiseLimit']);
+  });
+
+  it('streams CSV with a header, quoted cells and defused formulas', async () => {
+    const csv = await exportText('format=csv&stateId=exp-acme');
+    expect(csv).toMatchObject({ status: 200, type: 'text/csv; charset=utf-8' });
+    const lines = csv.text.split('\r\n').filter(Boolean);
+    expect(lines[0]).toBe(
+      'mutationId,stateType,stateId,transition,status,actorId,actorKind,reason,category,riskLevel,sideEffectSeverity,tags,metadata,estimatedBlastRadius,payload,diff,baseVersion,expectedVersion,stateVersion,idempotencyKey,dependsOn,requestedAt,appliedAt,finishedAt,outcome,position',
+    );
+    expect(lines).toHaveLength(3);
+    expect(csv.text).toContain('"new, ""big"" customer"');
+    expect(csv.text).not.toContain('cust-4711');
+    const flag = await exportText('format=csv&stateId=exp-flag');
+    expect(flag.text).toContain(`"{""owner"":""=cmd|calc""}"`);
+    expect(flag.text).toContain(`,'=1+1,`);
+  });
+
+  it('refuses a missing or unknown format and paging parameters', async () => {
+    for (const query of ['stateType=credit-limit', 'format=xml', 'format=csv&limit=10', 'format=csv&cursor=abc', 'format=csv&colour=red']) {
+      const refused = await api.request('GET', `/v1/mutations/export?${query}`);
+      expect({ query, status: refused.status, error: refused.body.error }).toEqual({ query, status: 400, error: 'invalid_query' });
+    }
   });
 });

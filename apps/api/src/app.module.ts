@@ -24,6 +24,7 @@ import { PendingCommandHandler } from './mutations/pending-command.handler.js';
 import { ResolveCheckController } from './mutations/resolve-check/resolve-check.controller.js';
 import { ResolveCheckHandler } from './mutations/resolve-check/resolve-check.command.js';
 import { ListContractsController } from './contracts/list-contracts/list-contracts.controller.js';
+import { ExportMutationsController } from './mutations/export-mutations/export-mutations.controller.js';
 import { RiskReportController, RiskReportHandler } from './reports/risk-report.controller.js';
 import { ParkedEventsController } from './projections/parked-events.controller.js';
 import { HealthController } from './health/health.controller.js';
@@ -66,6 +67,7 @@ export class ApiModule {
       controllers: [
         // Literal routes before parameterised ones of the same prefix.
         ListMutationsController,
+        ExportMutationsController,
         SubmitMutationController,
         GetMutationController,
         GetStateHistoryController,

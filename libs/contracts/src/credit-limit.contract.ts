@@ -57,6 +57,8 @@ export const creditLimitContract = defineContract<CreditLimit>({
     },
   },
   classification: { category: 'credit', riskLevel: 'low', sideEffectSeverity: 'medium' },
+  // Customer identifiers are masked in exports.
+  sensitive: ['customerId'],
   transitions: {
     open: {
       description: 'Open a credit line (limit 0 unless given).',

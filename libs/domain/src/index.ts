@@ -13,3 +13,4 @@ export * from './mutation/submit-mutation.js';
 export * from './mutation/requirements.js';
 export * from './mutation/resolve-pending.js';
 export * from './mutation/lifecycle.js';
+export * from './contract/redaction.js';

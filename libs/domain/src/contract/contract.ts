@@ -44,6 +44,11 @@ export interface ContractDefinition<State> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each transition declares its own payload type
   transitions: Record<string, TransitionDefinition<State, any>>;
   policies?: Policy<State>[];
+  /**
+   * Dot paths of the state (and of payloads) that hold sensitive data: exports mask them, in
+   * payloads and in diffs (a path also covers everything below it).
+   */
+  sensitive?: string[];
 }
 
 /** A registered contract: its definition plus compiled validators. */
@@ -67,6 +72,9 @@ export function defineContract<State>(definition: ContractDefinition<State>): Co
   if (!names.some((name) => definition.transitions[name]?.creates)) {
     throw new Error(`contract ${definition.stateType} needs at least one creating transition`);
   }
+  for (const path of definition.sensitive ?? []) {
+    if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(path)) throw new Error(`sensitive path "${path}" of ${definition.stateType} must be a dot path`);
+  }
   const payloadValidators: Record<string, SchemaValidator> = {};
   for (const name of names) {
     if (!TRANSITION_PATTERN.test(name)) throw new Error(`transition "${name}" of ${definition.stateType} must match ${TRANSITION_PATTERN}`);
@@ -89,6 +97,8 @@ export interface ContractDescription {
   classification: ClassificationDefaults;
   transitions: { name: string; description?: string; creates: boolean; reversible: boolean; payloadSchema: JsonSchema }[];
   policies: { name: string; description?: string }[];
+  /** Paths masked in exports. */
+  sensitive: string[];
 }
 
 export function describeContract(contract: Contract<unknown>): ContractDescription {
@@ -106,5 +116,6 @@ export function describeContract(contract: Contract<unknown>): ContractDescripti
       payloadSchema: transition.payloadSchema,
     })),
     policies: (definition.policies ?? []).map((policy) => ({ name: policy.name, description: policy.description })),
+    sensitive: [...(definition.sensitive ?? [])],
   };
 }

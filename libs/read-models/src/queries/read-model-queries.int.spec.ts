@@ -179,6 +179,15 @@ describe('ReadModelQueries over a seeded log', () => {
     }
   });
 
+  it('streams every selected mutation in list order, in keyset pages, for the export', async () => {
+    for (const filters of [{}, { status: 'applied' }, { tag: ['prod'], riskLevel: 'high' }, { metadata: { urgent: 'true' } }] as MutationFilters[]) {
+      const streamed: string[] = [];
+      for await (const record of queries.streamMutations(filters, 7)) streamed.push(record.mutationId);
+      const expected = newestFirst(seeded.filter((mutation) => matches(mutation, filters))).map((mutation) => mutation.mutationId);
+      expect({ filters, streamed }).toEqual({ filters, streamed: expected });
+    }
+  });
+
   it('reports risk over a window exactly as an independent count of the seeded mutations, and the SQL views agree', async () => {
     const byTime = newestFirst(seeded);
     const from = byTime[Math.floor(byTime.length * 0.8)]!.requestedAt;

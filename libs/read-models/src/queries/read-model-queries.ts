@@ -146,6 +146,43 @@ type Row = Record<string, unknown>;
 /** The text-search expression over `reason`; the index mutations_reason_search_idx is on exactly this. */
 export const REASON_SEARCH = "to_tsvector('simple', coalesce(reason, ''))";
 
+/** WHERE conditions and parameters for the mutation filters (shared by the list and the export). */
+function mutationConditions(filters: MutationFilters): { where: string[]; parameters: unknown[] } {
+  const where: string[] = [];
+  const parameters: unknown[] = [];
+  const add = (clause: (placeholder: string) => string, value: unknown) => {
+    parameters.push(value);
+    where.push(clause(`$${parameters.length}`));
+  };
+  if (filters.actor !== undefined) add((p) => `actor_id = ${p}`, filters.actor);
+  if (filters.actorKind !== undefined) add((p) => `actor_kind = ${p}`, filters.actorKind);
+  if (filters.stateType !== undefined) add((p) => `state_type = ${p}`, filters.stateType);
+  if (filters.stateId !== undefined) add((p) => `state_id = ${p}`, filters.stateId);
+  if (filters.transition !== undefined) add((p) => `transition = ${p}`, filters.transition);
+  if (filters.status !== undefined) add((p) => `status = ${p}`, filters.status);
+  if (filters.category !== undefined) add((p) => `category = ${p}`, filters.category);
+  if (filters.riskLevel !== undefined) add((p) => `risk_level = ${p}`, filters.riskLevel);
+  if (filters.sideEffectSeverity !== undefined) add((p) => `side_effect_severity = ${p}`, filters.sideEffectSeverity);
+  if (filters.tag?.length) add((p) => `tags && ${p}::text[]`, filters.tag);
+  if (filters.tags?.length) add((p) => `tags @> ${p}::text[]`, filters.tags);
+  const timeColumn = filters.timeField === 'applied' ? 'applied_at' : 'requested_at';
+  if (filters.from !== undefined) add((p) => `${timeColumn} >= ${p}`, filters.from);
+  if (filters.to !== undefined) add((p) => `${timeColumn} < ${p}`, filters.to);
+  for (const [key, value] of Object.entries(filters.metadata ?? {})) {
+    // Containment (@>) uses the GIN index on metadata; each JSON reading of the text is a candidate.
+    const candidates = metadataCandidates(value).map((candidate) => JSON.stringify({ [key]: candidate }));
+    const placeholders = candidates.map((candidate) => {
+      parameters.push(candidate);
+      return `metadata @> $${parameters.length}::jsonb`;
+    });
+    where.push(`(${placeholders.join(' OR ')})`);
+  }
+  if (filters.blastRadiusMin !== undefined) add((p) => `estimated_blast_radius >= ${p}`, filters.blastRadiusMin);
+  if (filters.blastRadiusMax !== undefined) add((p) => `estimated_blast_radius <= ${p}`, filters.blastRadiusMax);
+  if (filters.q !== undefined && filters.q.trim() !== '') add((p) => `${REASON_SEARCH} @@ websearch_to_tsquery('simple', ${p})`, filters.q);
+  return { where, parameters };
+}
+
 /** A metadata filter value as text, and as the number, boolean or null it may spell. */
 function metadataCandidates(value: string): unknown[] {
   const candidates: unknown[] = [value];
@@ -176,38 +213,7 @@ export class ReadModelQueries {
 
   /** Newest first, by (requested_at, mutation_id); the cursor makes pages stable while rows are added. */
   async listMutations(filters: MutationFilters, page: PageRequest): Promise<Page<MutationRecord>> {
-    const where: string[] = [];
-    const parameters: unknown[] = [];
-    const add = (clause: (placeholder: string) => string, value: unknown) => {
-      parameters.push(value);
-      where.push(clause(`$${parameters.length}`));
-    };
-    if (filters.actor !== undefined) add((p) => `actor_id = ${p}`, filters.actor);
-    if (filters.actorKind !== undefined) add((p) => `actor_kind = ${p}`, filters.actorKind);
-    if (filters.stateType !== undefined) add((p) => `state_type = ${p}`, filters.stateType);
-    if (filters.stateId !== undefined) add((p) => `state_id = ${p}`, filters.stateId);
-    if (filters.transition !== undefined) add((p) => `transition = ${p}`, filters.transition);
-    if (filters.status !== undefined) add((p) => `status = ${p}`, filters.status);
-    if (filters.category !== undefined) add((p) => `category = ${p}`, filters.category);
-    if (filters.riskLevel !== undefined) add((p) => `risk_level = ${p}`, filters.riskLevel);
-    if (filters.sideEffectSeverity !== undefined) add((p) => `side_effect_severity = ${p}`, filters.sideEffectSeverity);
-    if (filters.tag?.length) add((p) => `tags && ${p}::text[]`, filters.tag);
-    if (filters.tags?.length) add((p) => `tags @> ${p}::text[]`, filters.tags);
-    const timeColumn = filters.timeField === 'applied' ? 'applied_at' : 'requested_at';
-    if (filters.from !== undefined) add((p) => `${timeColumn} >= ${p}`, filters.from);
-    if (filters.to !== undefined) add((p) => `${timeColumn} < ${p}`, filters.to);
-    for (const [key, value] of Object.entries(filters.metadata ?? {})) {
-      // Containment (@>) uses the GIN index on metadata; each JSON reading of the text is a candidate.
-      const candidates = metadataCandidates(value).map((candidate) => JSON.stringify({ [key]: candidate }));
-      const placeholders = candidates.map((candidate) => {
-        parameters.push(candidate);
-        return `metadata @> $${parameters.length}::jsonb`;
-      });
-      where.push(`(${placeholders.join(' OR ')})`);
-    }
-    if (filters.blastRadiusMin !== undefined) add((p) => `estimated_blast_radius >= ${p}`, filters.blastRadiusMin);
-    if (filters.blastRadiusMax !== undefined) add((p) => `estimated_blast_radius <= ${p}`, filters.blastRadiusMax);
-    if (filters.q !== undefined && filters.q.trim() !== '') add((p) => `${REASON_SEARCH} @@ websearch_to_tsquery('simple', ${p})`, filters.q);
+    const { where, parameters } = mutationConditions(filters);
     if (page.cursor !== undefined) {
       const [requestedAt, mutationId] = decodeCursor(page.cursor, ['string', 'string']) as [string, string];
       // A tampered cursor must be a 400, not a failed cast in SQL.
@@ -226,6 +232,30 @@ export class ReadModelQueries {
     const items = rows.slice(0, page.limit).map(toMutationRecord);
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > page.limit && last ? encodeCursor([last.requestedAt, last.mutationId]) : null };
+  }
+
+  /**
+   * Every mutation the filters select, newest first, read in keyset pages of `batchSize`: memory
+   * stays constant however many rows match (GET /v1/mutations/export).
+   */
+  async *streamMutations(filters: MutationFilters, batchSize = 1_000): AsyncGenerator<MutationRecord> {
+    let after: [string, string] | undefined;
+    for (;;) {
+      const { where, parameters } = mutationConditions(filters);
+      if (after) {
+        parameters.push(after[0], after[1]);
+        where.push(`(requested_at, mutation_id) < ($${parameters.length - 1}::timestamptz, $${parameters.length}::uuid)`);
+      }
+      parameters.push(batchSize);
+      const rows = (await this.dataSource.query(
+        `SELECT * FROM mutations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY requested_at DESC, mutation_id DESC LIMIT $${parameters.length}`,
+        parameters,
+      )) as Row[];
+      for (const row of rows) yield toMutationRecord(row);
+      const last = rows[rows.length - 1];
+      if (rows.length < batchSize || !last) return;
+      after = [(last.requested_at as Date).toISOString(), String(last.mutation_id)];
+    }
   }
 
   async getState(stateType: string, stateId: string): Promise<StateRecord | null> {

@@ -1,4 +1,4 @@
-import { InvalidQueryError, type MutationRecord, type Page } from '@countersign/read-models';
+import { InvalidQueryError, type MutationFilters, type MutationRecord, type Page } from '@countersign/read-models';
 import { Controller, Get, Query as QueryParams } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiError } from '../../http/api-error.js';
@@ -20,25 +20,34 @@ export class ListMutationsController {
   /** Newest first; `{ items, nextCursor }`. */
   @Get()
   async list(@QueryParams() raw: Record<string, unknown>): Promise<Page<MutationRecord>> {
-    const { metadata, rest } = splitMetadataParameters(raw);
-    const query = (await validate.transform(rest, { type: 'query', metatype: ListMutationsQueryDto })) as ListMutationsQueryDto;
-    const { limit, cursor, minPosition, ...filters } = query;
-    if (filters.from && filters.to && Date.parse(filters.from) >= Date.parse(filters.to)) {
-      throw new ApiError('invalid_query', 'from must be before to', { parameter: 'from' });
-    }
-    if (filters.blastRadiusMin !== undefined && filters.blastRadiusMax !== undefined && filters.blastRadiusMin > filters.blastRadiusMax) {
-      throw new ApiError('invalid_query', 'blastRadiusMin must not exceed blastRadiusMax', { parameter: 'blastRadiusMin' });
-    }
-    await this.readYourWrites.await(['mutations'], minPosition);
+    const { query, filters } = await parseMutationFilters(raw, ListMutationsQueryDto);
+    await this.readYourWrites.await(['mutations'], query.minPosition);
     try {
-      return await this.queryBus.execute(
-        new ListMutationsQuery({ ...filters, ...(Object.keys(metadata).length > 0 ? { metadata } : {}) }, { limit: limit ?? DEFAULT_PAGE_SIZE, cursor }),
-      );
+      return await this.queryBus.execute(new ListMutationsQuery(filters, { limit: query.limit ?? DEFAULT_PAGE_SIZE, cursor: query.cursor }));
     } catch (error) {
       if (error instanceof InvalidQueryError) throw new ApiError('invalid_query', error.message, { parameter: error.parameter });
       throw error;
     }
   }
+}
+
+/** Validates the filter parameters of the list and the export (metadata.<key> included) into MutationFilters. */
+export async function parseMutationFilters<Dto extends ListMutationsQueryDto>(
+  raw: Record<string, unknown>,
+  metatype: new () => Dto,
+): Promise<{ query: Dto; filters: MutationFilters }> {
+  const { metadata, rest } = splitMetadataParameters(raw);
+  const query = (await validate.transform(rest, { type: 'query', metatype })) as Dto;
+  const { limit: _limit, cursor: _cursor, minPosition: _minPosition, ...fields } = query as ListMutationsQueryDto;
+  const filters: MutationFilters = { ...fields, ...(Object.keys(metadata).length > 0 ? { metadata } : {}) };
+  delete (filters as Record<string, unknown>).format;
+  if (filters.from && filters.to && Date.parse(filters.from) >= Date.parse(filters.to)) {
+    throw new ApiError('invalid_query', 'from must be before to', { parameter: 'from' });
+  }
+  if (filters.blastRadiusMin !== undefined && filters.blastRadiusMax !== undefined && filters.blastRadiusMin > filters.blastRadiusMax) {
+    throw new ApiError('invalid_query', 'blastRadiusMin must not exceed blastRadiusMax', { parameter: 'blastRadiusMin' });
+  }
+  return { query, filters };
 }
 
 /** Takes the `metadata.<key>=<value>` parameters out (one value each); the rest is validated as the DTO. */
