@@ -45,7 +45,9 @@ describe('ContractRegistry', () => {
         { name: 'agents-may-not-create-flags', description: expect.any(String) },
         { name: 'prod-rollout-jump-needs-release-manager', description: expect.any(String) },
       ],
+      sensitive: [],
     });
+    expect(descriptions.find((description) => description.stateType === 'credit-limit')?.sensitive).toEqual(['customerId']);
     expect(featureFlag.transitions.map(({ name, creates, reversible }) => ({ name, creates, reversible }))).toEqual([
       { name: 'create', creates: true, reversible: false },
       { name: 'enable', creates: false, reversible: true },
@@ -74,6 +76,7 @@ describe('ContractRegistry', () => {
       classification: {},
       transitions: [{ name: 'create', description: undefined, creates: true, reversible: false, payloadSchema: { type: 'object' } }],
       policies: [],
+      sensitive: [],
     });
   });
 });

@@ -4,7 +4,14 @@ import { DataSource } from 'typeorm';
 import { IdempotencyKeys1763800400000 } from '../protocol/idempotency-schema.js';
 
 /** Every schema migration, event store first. Listed explicitly so they run from source and dist alike. */
-export const allMigrations = [...eventStoreMigrations, ...readModelMigrations, IdempotencyKeys1763800400000];
+export const allMigrations = [...eventStoreMigrations, ...readModelMigrations, IdempotencyKeys1763800400000].sort(
+  (a, b) => migrationTimestamp(a.name) - migrationTimestamp(b.name),
+);
+
+/** TypeORM runs migrations in the order of the timestamp their class name ends with; list them the same way. */
+function migrationTimestamp(name: string): number {
+  return Number(/(\d{13})$/.exec(name)?.[1] ?? 0);
+}
 
 /** Arbitrary constant: the advisory lock that keeps replicas from migrating at the same time. */
 const MIGRATION_LOCK = 7_346_120_021;
