@@ -74,6 +74,8 @@ describe('bad input', () => {
     ['a check with an unknown outcome', 'POST', '/v1/mutations/00000000-0000-4000-8000-000000000000/checks/scan', { body: { outcome: 'ok' } }, 400, 'invalid_request'],
     ['a cancel with an unknown field', 'POST', '/v1/mutations/00000000-0000-4000-8000-000000000000/cancel', { body: { force: true } }, 400, 'invalid_request'],
     ['a cancel of an unknown mutation', 'POST', '/v1/mutations/00000000-0000-4000-8000-000000000000/cancel', {}, 404, 'mutation_not_found'],
+    ['an unknown approval decision filter', 'GET', '/v1/approvals/decisions?decision=maybe', {}, 400, 'invalid_query'],
+    ['a forged approval decisions cursor', 'GET', '/v1/approvals/decisions?cursor=bm9wZQ', {}, 400, 'invalid_query'],
     ['a pending-approvals limit of zero', 'GET', '/v1/approvals/pending?limit=0', {}, 400, 'invalid_query'],
     ['an unknown pending-approvals filter', 'GET', '/v1/approvals/pending?role=cfo', {}, 400, 'invalid_query'],
   ];

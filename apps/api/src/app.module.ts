@@ -24,6 +24,7 @@ import { PendingCommandHandler } from './mutations/pending-command.handler.js';
 import { ResolveCheckController } from './mutations/resolve-check/resolve-check.controller.js';
 import { ResolveCheckHandler } from './mutations/resolve-check/resolve-check.command.js';
 import { ListContractsController } from './contracts/list-contracts/list-contracts.controller.js';
+import { ApprovalDecisionsController, ListApprovalDecisionsHandler } from './approvals/approval-decisions.controller.js';
 import { ExportMutationsController } from './mutations/export-mutations/export-mutations.controller.js';
 import { RiskReportController, RiskReportHandler } from './reports/risk-report.controller.js';
 import { ParkedEventsController } from './projections/parked-events.controller.js';
@@ -76,6 +77,7 @@ export class ApiModule {
         ResolveCheckController,
         CancelMutationController,
         ListPendingApprovalsController,
+        ApprovalDecisionsController,
         ListContractsController,
         ParkedEventsController,
         RiskReportController,
@@ -97,6 +99,7 @@ export class ApiModule {
         CancelMutationHandler,
         ListPendingApprovalsHandler,
         RiskReportHandler,
+        ListApprovalDecisionsHandler,
       ],
     };
   }

@@ -15,6 +15,8 @@ export {
   type MutationRecord,
   type PendingApproval,
   type RiskReport,
+  type ApprovalDecisionRecord,
+  type ApprovalDecisionFilters,
   type Page,
   type PageRequest,
   type StateHistoryItem,

@@ -188,6 +188,34 @@ describe('ReadModelQueries over a seeded log', () => {
     }
   });
 
+  it('lists approval decisions newest first, filtered and paged, as the log records them', async () => {
+    const decisions = log
+      .filter((event) => event.type === 'ApprovalGranted' || event.type === 'ApprovalRejected')
+      .map((event) => {
+        const data = event.data as { mutationId: string; approver: { id: string }; role: string; approvedAt?: string; rejectedAt?: string };
+        return { mutationId: data.mutationId, position: event.position, approver: data.approver.id, role: data.role, decision: event.type === 'ApprovalGranted' ? 'approve' : 'reject', decidedAt: new Date(data.approvedAt ?? data.rejectedAt ?? '').toISOString() };
+      })
+      .sort((a, b) => (a.decidedAt !== b.decidedAt ? (a.decidedAt < b.decidedAt ? 1 : -1) : b.position - a.position));
+    expect(decisions.length).toBeGreaterThan(5);
+    const walk = async (filters: Parameters<ReadModelQueries['approvalDecisions']>[0]) => {
+      const items: { position: number; waitMs: number }[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await queries.approvalDecisions(filters, { limit: 4, ...(cursor === undefined ? {} : { cursor }) });
+        items.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return items;
+    };
+    expect((await walk({})).map((item) => item.position)).toEqual(decisions.map((decision) => decision.position));
+    const approver = decisions[0]!.approver;
+    expect((await walk({ approver, decision: 'approve' })).map((item) => item.position)).toEqual(
+      decisions.filter((decision) => decision.approver === approver && decision.decision === 'approve').map((decision) => decision.position),
+    );
+    expect((await walk({ decision: 'reject' })).length).toBe(decisions.filter((decision) => decision.decision === 'reject').length);
+    for (const item of await walk({})) expect(item.waitMs).toBeGreaterThanOrEqual(0);
+  });
+
   it('reports risk over a window exactly as an independent count of the seeded mutations, and the SQL views agree', async () => {
     const byTime = newestFirst(seeded);
     const from = byTime[Math.floor(byTime.length * 0.8)]!.requestedAt;

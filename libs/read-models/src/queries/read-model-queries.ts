@@ -44,6 +44,35 @@ export interface RiskReport {
   topStates: { stateType: string; stateId: string; highOrCritical: number; mutations: number }[];
 }
 
+/** One approve or reject, for "who approved what, how fast" (GET /v1/approvals/decisions). */
+export interface ApprovalDecisionRecord {
+  mutationId: string;
+  position: number;
+  stateType: string;
+  stateId: string;
+  transition: string;
+  requestedBy: string;
+  requestedAt: string;
+  approver: { id: string; kind: string };
+  step: number;
+  role: string;
+  decision: 'approve' | 'reject';
+  comment: string | null;
+  decidedAt: string;
+  /** How long after the request it was decided. */
+  waitMs: number;
+}
+
+export interface ApprovalDecisionFilters {
+  approver?: string;
+  role?: string;
+  decision?: 'approve' | 'reject';
+  stateType?: string;
+  /** Decided at or after / before (ISO 8601). */
+  from?: string;
+  to?: string;
+}
+
 export interface PageRequest {
   limit: number;
   cursor?: string;
@@ -354,6 +383,55 @@ export class ReadModelQueries {
       topActors: byActor.map((row) => ({ actorId: String(row.actor_id), actorKind: String(row.actor_kind), highOrCritical: Number(row.high_or_critical), mutations: Number(row.mutations) })),
       topStates: byState.map((row) => ({ stateType: String(row.state_type), stateId: String(row.state_id), highOrCritical: Number(row.high_or_critical), mutations: Number(row.mutations) })),
     };
+  }
+
+  /** Approval decisions, most recent first (decided_at, then position), with cursor pagination. */
+  async approvalDecisions(filters: ApprovalDecisionFilters, page: PageRequest): Promise<Page<ApprovalDecisionRecord>> {
+    const where: string[] = [];
+    const parameters: unknown[] = [];
+    const add = (clause: (placeholder: string) => string, value: unknown) => {
+      parameters.push(value);
+      where.push(clause(`$${parameters.length}`));
+    };
+    if (filters.approver !== undefined) add((p) => `approver_id = ${p}`, filters.approver);
+    if (filters.role !== undefined) add((p) => `role = ${p}`, filters.role);
+    if (filters.decision !== undefined) add((p) => `decision = ${p}`, filters.decision);
+    if (filters.stateType !== undefined) add((p) => `state_type = ${p}`, filters.stateType);
+    if (filters.from !== undefined) add((p) => `decided_at >= ${p}`, filters.from);
+    if (filters.to !== undefined) add((p) => `decided_at < ${p}`, filters.to);
+    if (page.cursor !== undefined) {
+      const [decidedAt, position] = decodeCursor(page.cursor, ['string', 'number']) as [string, number];
+      if (!isIsoInstant(decidedAt) || !Number.isSafeInteger(position)) throw new InvalidQueryError('cursor', 'cursor is not one this API returned');
+      parameters.push(decidedAt, position);
+      where.push(`(decided_at, position) < ($${parameters.length - 1}::timestamptz, $${parameters.length}::bigint)`);
+    }
+    parameters.push(page.limit + 1);
+    const rows = (await this.dataSource.query(
+      `SELECT * FROM approval_decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY decided_at DESC, position DESC LIMIT $${parameters.length}`,
+      parameters,
+    )) as Row[];
+    const items = rows.slice(0, page.limit).map((row) => {
+      const requestedAt = iso(row.requested_at) as string;
+      const decidedAt = iso(row.decided_at) as string;
+      return {
+        mutationId: String(row.mutation_id),
+        position: Number(row.position),
+        stateType: String(row.state_type),
+        stateId: String(row.state_id),
+        transition: String(row.transition),
+        requestedBy: String(row.requested_by),
+        requestedAt,
+        approver: { id: String(row.approver_id), kind: String(row.approver_kind) },
+        step: Number(row.step),
+        role: String(row.role),
+        decision: row.decision as 'approve' | 'reject',
+        comment: row.comment === null ? null : String(row.comment),
+        decidedAt,
+        waitMs: Date.parse(decidedAt) - Date.parse(requestedAt),
+      };
+    });
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > page.limit && last ? encodeCursor([last.decidedAt, last.position]) : null };
   }
 
   /** The projected status of each of these mutations; ids that are not known are left out. */
