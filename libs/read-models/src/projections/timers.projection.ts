@@ -3,8 +3,10 @@ import type { Projection } from './projection.js';
 
 /**
  * Durable timers (`timers`): one row per pending mutation for its expiry and, when scheduled,
- * one for its `notBefore`, and while it waits for `dependsOn`, one for the dependency timeout. The worker fires due rows (TimerWorker); ending a mutation removes
- * its timers, so a rebuild leaves exactly the timers of mutations still pending.
+ * one for its `notBefore`, and while it waits for `dependsOn`, one for the dependency timeout.
+ * The worker fires due rows (TimerWorker); ending a mutation removes its timers, so a rebuild
+ * leaves exactly the timers of mutations still pending. A batch writes its timers with one
+ * upsert and its removals with one statement each.
  */
 export const timersProjection: Projection = {
   name: 'timers',
@@ -15,6 +17,10 @@ export const timersProjection: Projection = {
     const ended: string[] = [];
     const scheduleReached: string[] = [];
     const dependenciesDone: string[] = [];
+    // The batch's timers, the latest due time per (mutation, kind), written with one statement.
+    const upserts = new Map<string, { mutationId: string; kind: 'expire' | 'schedule' | 'dependency'; stateType: string; stateId: string; dueAt: string }>();
+    const upsertTimer = (mutationId: string, kind: 'expire' | 'schedule' | 'dependency', lane: { stateType: string; stateId: string }, dueAt: string) =>
+      upserts.set(`${mutationId}/${kind}`, { mutationId, kind, stateType: lane.stateType, stateId: lane.stateId, dueAt });
     for (const recorded of events) {
       if (!isMutationEvent(recorded)) continue;
       const event = recorded as unknown as MutationEvent;
@@ -22,10 +28,10 @@ export const timersProjection: Projection = {
       if (!lane) continue;
       if (event.type === 'MutationPending') {
         const { mutationId, expiresAt, requirements } = event.data;
-        await upsertTimer(sql, mutationId, 'expire', lane, expiresAt);
+        upsertTimer(mutationId, 'expire', lane, expiresAt);
         for (const requirement of requirements) {
-          if (requirement.kind === 'schedule') await upsertTimer(sql, mutationId, 'schedule', lane, requirement.notBefore);
-          if (requirement.kind === 'dependency') await upsertTimer(sql, mutationId, 'dependency', lane, requirement.timeoutAt);
+          if (requirement.kind === 'schedule') upsertTimer(mutationId, 'schedule', lane, requirement.notBefore);
+          if (requirement.kind === 'dependency') upsertTimer(mutationId, 'dependency', lane, requirement.timeoutAt);
         }
         if (!requirements.some((requirement) => requirement.kind === 'dependency')) dependenciesDone.push(mutationId);
       } else if (event.type === 'MutationFinished' || event.type === 'MutationAccepted' || event.type === 'MutationStarted') {
@@ -36,16 +42,17 @@ export const timersProjection: Projection = {
         ended.push(event.data.mutationId);
       }
     }
+    if (upserts.size > 0) {
+      const rows = [...upserts.values()];
+      await sql.query(
+        `INSERT INTO timers (mutation_id, kind, state_type, state_id, due_at)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+         ON CONFLICT (mutation_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at, fired_at = NULL, attempts = 0, last_error = NULL`,
+        [rows.map((row) => row.mutationId), rows.map((row) => row.kind), rows.map((row) => row.stateType), rows.map((row) => row.stateId), rows.map((row) => row.dueAt)],
+      );
+    }
     if (scheduleReached.length > 0) await sql.query(`DELETE FROM timers WHERE kind = 'schedule' AND mutation_id = ANY($1::uuid[])`, [scheduleReached]);
     if (dependenciesDone.length > 0) await sql.query(`DELETE FROM timers WHERE kind = 'dependency' AND mutation_id = ANY($1::uuid[])`, [dependenciesDone]);
     if (ended.length > 0) await sql.query('DELETE FROM timers WHERE mutation_id = ANY($1::uuid[])', [ended]);
   },
 };
-
-async function upsertTimer(sql: { query(sql: string, parameters?: unknown[]): Promise<unknown> }, mutationId: string, kind: 'expire' | 'schedule' | 'dependency', lane: { stateType: string; stateId: string }, dueAt: string): Promise<void> {
-  await sql.query(
-    `INSERT INTO timers (mutation_id, kind, state_type, state_id, due_at) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (mutation_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at, fired_at = NULL, attempts = 0, last_error = NULL`,
-    [mutationId, kind, lane.stateType, lane.stateId, dueAt],
-  );
-}
