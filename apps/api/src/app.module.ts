@@ -21,6 +21,9 @@ import { ApproveMutationHandler } from './mutations/approve-mutation/approve-mut
 import { CancelMutationController } from './mutations/cancel-mutation/cancel-mutation.controller.js';
 import { CancelMutationHandler } from './mutations/cancel-mutation/cancel-mutation.command.js';
 import { PendingCommandHandler } from './mutations/pending-command.handler.js';
+import { MutationLocator } from './mutations/mutation-locator.js';
+import { RevertMutationController } from './mutations/revert-mutation/revert-mutation.controller.js';
+import { RevertMutationHandler } from './mutations/revert-mutation/revert-mutation.handler.js';
 import { ResolveCheckController } from './mutations/resolve-check/resolve-check.controller.js';
 import { ResolveCheckHandler } from './mutations/resolve-check/resolve-check.command.js';
 import { ListContractsController } from './contracts/list-contracts/list-contracts.controller.js';
@@ -76,6 +79,7 @@ export class ApiModule {
         ApproveMutationController,
         ResolveCheckController,
         CancelMutationController,
+        RevertMutationController,
         ListPendingApprovalsController,
         ApprovalDecisionsController,
         ListContractsController,
@@ -97,6 +101,8 @@ export class ApiModule {
         ApproveMutationHandler,
         ResolveCheckHandler,
         CancelMutationHandler,
+        MutationLocator,
+        RevertMutationHandler,
         ListPendingApprovalsHandler,
         RiskReportHandler,
         ListApprovalDecisionsHandler,

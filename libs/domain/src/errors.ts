@@ -25,7 +25,11 @@ export type DomainErrorCode =
   | 'check_role_required'
   | 'cancel_not_allowed'
   | 'unknown_dependency'
-  | 'no_such_dependency';
+  | 'no_such_dependency'
+  | 'irreversible'
+  | 'revert_conflict'
+  | 'already_compensated'
+  | 'mutation_not_applied';
 
 export function domainError(code: DomainErrorCode, message: string, details?: Record<string, unknown>): DomainError {
   return details === undefined ? { code, message } : { code, message, details };

@@ -14,3 +14,7 @@ export * from './mutation/requirements.js';
 export * from './mutation/resolve-pending.js';
 export * from './mutation/lifecycle.js';
 export * from './contract/redaction.js';
+export * from './compensation/inverse.js';
+export * from './compensation/reversibility.js';
+export * from './compensation/lane-history.js';
+export * from './compensation/revert-mutation.js';

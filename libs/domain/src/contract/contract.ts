@@ -1,5 +1,6 @@
 import type { Actor, ClassificationDefaults } from './classification.js';
 import { compileSchema, type JsonSchema, type SchemaValidator } from './json-schema.js';
+import type { DiffEntry } from '../json/diff.js';
 import type { JsonValue } from '../json/json.js';
 import type { Op } from '../json/ops.js';
 import type { Policy, Suggestion } from '../policy/policy.js';
@@ -24,6 +25,22 @@ export interface GuardViolation {
 /** A contract rule: returns nothing when the change is acceptable, a violation otherwise. */
 export type Guard<State, Payload> = (input: GuardInput<State, Payload>) => GuardViolation | undefined;
 
+/** What a compensating transition's payload is computed from. */
+export interface CompensationInput<State, Payload> {
+  /** The payload of the mutation being compensated. */
+  payload: Payload;
+  /** The change it made. */
+  diff: DiffEntry[];
+  /** The document now, before the compensation. */
+  state: State | null;
+}
+
+/** A named transition that undoes this one, with its payload derived from the compensated mutation. */
+export interface CompensationDefinition<State, Payload> {
+  transition: string;
+  payload: (input: CompensationInput<State, Payload>) => JsonValue;
+}
+
 export interface TransitionDefinition<State, Payload> {
   description?: string;
   payloadSchema: JsonSchema;
@@ -31,8 +48,10 @@ export interface TransitionDefinition<State, Payload> {
   creates?: boolean;
   effects: (input: TransitionInput<State, Payload>) => Op[];
   guards?: Guard<State, Payload>[];
-  /** True when the inverse can be derived from the before-image of the changed paths. */
+  /** True when the inverse can be derived from the before-image of the changed paths (automatic revert). */
   reversible?: boolean;
+  /** A named transition that undoes this one; takes precedence over `reversible`. */
+  compensation?: CompensationDefinition<State, Payload>;
   classification?: ClassificationDefaults | ((input: TransitionInput<State, Payload>) => ClassificationDefaults);
 }
 
@@ -80,6 +99,11 @@ export function defineContract<State>(definition: ContractDefinition<State>): Co
     if (!TRANSITION_PATTERN.test(name)) throw new Error(`transition "${name}" of ${definition.stateType} must match ${TRANSITION_PATTERN}`);
     const transition = definition.transitions[name] as TransitionDefinition<State, unknown>;
     payloadValidators[name] = compileSchema(transition.payloadSchema, `${definition.stateType}.${name} payload`);
+    if (transition.compensation) {
+      const compensating = definition.transitions[transition.compensation.transition];
+      if (!compensating) throw new Error(`transition "${name}" of ${definition.stateType} is compensated by "${transition.compensation.transition}", which it does not define`);
+      if (compensating.creates || transition.creates) throw new Error(`transition "${name}" of ${definition.stateType}: creating transitions neither compensate nor are compensated`);
+    }
   }
   return Object.freeze({
     stateType: definition.stateType,
@@ -95,7 +119,8 @@ export interface ContractDescription {
   description?: string;
   stateSchema: JsonSchema;
   classification: ClassificationDefaults;
-  transitions: { name: string; description?: string; creates: boolean; reversible: boolean; payloadSchema: JsonSchema }[];
+  /** `reversible`: a revert is possible; `compensatedBy`: the named transition that undoes it (null: automatic inverse, or none). */
+  transitions: { name: string; description?: string; creates: boolean; reversible: boolean; compensatedBy: string | null; payloadSchema: JsonSchema }[];
   policies: { name: string; description?: string }[];
   /** Paths masked in exports. */
   sensitive: string[];
@@ -112,7 +137,8 @@ export function describeContract(contract: Contract<unknown>): ContractDescripti
       name,
       description: transition.description,
       creates: transition.creates === true,
-      reversible: transition.reversible === true,
+      reversible: !transition.creates && (transition.reversible === true || transition.compensation !== undefined),
+      compensatedBy: transition.creates ? null : (transition.compensation?.transition ?? null),
       payloadSchema: transition.payloadSchema,
     })),
     policies: (definition.policies ?? []).map((policy) => ({ name: policy.name, description: policy.description })),

@@ -27,7 +27,8 @@ export type MutationEvent =
   | DependencyResolved
   | MutationAccepted
   | MutationStarted
-  | MutationFinished;
+  | MutationFinished
+  | MutationCompensated;
 
 export type MutationStatus = 'pending' | 'applied' | 'denied' | 'rejected' | 'expired' | 'cancelled' | 'conflicted' | 'failed' | 'compensated';
 
@@ -52,6 +53,10 @@ export interface MutationRequested {
     planHash: string;
     evaluation: { outcome: 'allow' | 'deny' | 'require'; policies: PolicyOutcome[] };
     requestedAt: string;
+    /** Set when this mutation undoes another (a revert, or a batch rolling back): the compensated mutation. */
+    compensates?: string;
+    /** Set when this mutation is a step of a batch. */
+    batch?: { batchId: string; step: number };
   };
 }
 
@@ -191,6 +196,16 @@ export interface MutationFinished {
   data: { mutationId: string; lane: string; laneSequence: number; outcome: MutationStatus; version: number | null; finishedAt: string };
 }
 
+/**
+ * An applied mutation was undone: `compensatedBy` applied its inverse, in the same append. Its
+ * status moves from `applied` to `compensated`; the mutation had already finished, so no
+ * lifecycle event follows.
+ */
+export interface MutationCompensated {
+  type: 'MutationCompensated';
+  data: { mutationId: string; compensatedBy: string; compensatedAt: string };
+}
+
 export const LIFECYCLE_EVENT_TYPES: readonly MutationEvent['type'][] = ['MutationAccepted', 'MutationStarted', 'MutationFinished'];
 
 export const MUTATION_EVENT_TYPES: readonly MutationEvent['type'][] = [
@@ -212,6 +227,7 @@ export const MUTATION_EVENT_TYPES: readonly MutationEvent['type'][] = [
   'MutationAccepted',
   'MutationStarted',
   'MutationFinished',
+  'MutationCompensated',
 ];
 
 /** The status a mutation has after an event, when the event changes it. */
@@ -233,6 +249,8 @@ export function statusAfter(event: MutationEvent): MutationStatus | undefined {
       return 'conflicted';
     case 'MutationFailed':
       return 'failed';
+    case 'MutationCompensated':
+      return 'compensated';
     case 'MutationRequested':
     case 'ApprovalGranted':
     case 'ApprovalRejected':
@@ -299,6 +317,8 @@ export function eventTime(event: MutationEvent): string {
       return event.data.startedAt;
     case 'MutationFinished':
       return event.data.finishedAt;
+    case 'MutationCompensated':
+      return event.data.compensatedAt;
     default: {
       const unknown: never = event;
       throw new Error(`unknown event ${JSON.stringify(unknown)}`);

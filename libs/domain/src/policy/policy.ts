@@ -27,6 +27,8 @@ export interface PolicyInput<State = JsonValue> {
   diff: DiffEntry[];
   classification: Classification;
   version: number;
+  /** The mutation this one compensates (a revert, or a batch rolling back), else null. */
+  compensates?: string | null;
 }
 
 export type PolicyVerdict =

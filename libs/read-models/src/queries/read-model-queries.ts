@@ -121,6 +121,13 @@ export interface MutationRecord {
   scheduleReached: boolean;
   /** Why it ended (rejected, expired, cancelled, conflicted, failed, denied). */
   outcome: Record<string, unknown> | null;
+  /** The mutation this one undoes (a compensation), else null. */
+  compensates: string | null;
+  /** The mutation that undid this one (status `compensated`), else null. */
+  compensatedBy: string | null;
+  /** The batch this mutation is a step of, else null. */
+  batchId: string | null;
+  batchStep: number | null;
 }
 
 export interface PendingApproval {
@@ -550,6 +557,10 @@ function toMutationRecord(row: Row): MutationRecord {
     passedChecks: (row.passed_checks as string[] | undefined) ?? [],
     scheduleReached: row.schedule_reached === true,
     outcome: (row.outcome as Record<string, unknown> | null | undefined) ?? null,
+    compensates: (row.compensates as string | null | undefined) ?? null,
+    compensatedBy: (row.compensated_by as string | null | undefined) ?? null,
+    batchId: (row.batch_id as string | null | undefined) ?? null,
+    batchStep: row.batch_step === null || row.batch_step === undefined ? null : Number(row.batch_step),
   };
 }
 

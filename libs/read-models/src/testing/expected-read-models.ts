@@ -128,6 +128,10 @@ function expectedMutationRows(lifecycle: PositionedEvent[]): { row: ReadModelRow
     passed_checks: [],
     schedule_reached: false,
     outcome: null,
+    compensates: request.compensates ?? null,
+    compensated_by: null,
+    batch_id: request.batch?.batchId ?? null,
+    batch_step: request.batch?.step ?? null,
   };
   const decisions: ReadModelRow[] = [];
   // The current round: what the latest MutationPending asks for and what counted towards it since.
@@ -226,6 +230,9 @@ function expectedMutationRows(lifecycle: PositionedEvent[]): { row: ReadModelRow
         end(event, { code: event.data.code, reason: event.data.reason });
         break;
       case 'DependencyResolved':
+        break;
+      case 'MutationCompensated':
+        row.compensated_by = event.data.compensatedBy;
         break;
       case 'MutationAccepted':
       case 'MutationStarted':

@@ -60,6 +60,7 @@ describe('ContractRegistry', () => {
       name: 'setRollout',
       description: 'Set the rollout percentage (0-100).',
       creates: false,
+      compensatedBy: null,
       reversible: true,
       payloadSchema: expect.objectContaining({ required: ['percentage'] }),
     });
@@ -74,7 +75,7 @@ describe('ContractRegistry', () => {
       description: undefined,
       stateSchema: { type: 'object' },
       classification: {},
-      transitions: [{ name: 'create', description: undefined, creates: true, reversible: false, payloadSchema: { type: 'object' } }],
+      transitions: [{ name: 'create', description: undefined, creates: true, reversible: false, compensatedBy: null, payloadSchema: { type: 'object' } }],
       policies: [],
       sensitive: [],
     });
