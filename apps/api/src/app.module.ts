@@ -21,6 +21,11 @@ import { ApproveMutationHandler } from './mutations/approve-mutation/approve-mut
 import { CancelMutationController } from './mutations/cancel-mutation/cancel-mutation.controller.js';
 import { CancelMutationHandler } from './mutations/cancel-mutation/cancel-mutation.command.js';
 import { PendingCommandHandler } from './mutations/pending-command.handler.js';
+import { SubmitBatchController } from './batches/submit-batch/submit-batch.controller.js';
+import { SubmitBatchHandler } from './batches/submit-batch/submit-batch.handler.js';
+import { GetBatchController, GetBatchHandler } from './batches/get-batch/get-batch.controller.js';
+import { ListBatchesController, ListBatchesHandler } from './batches/list-batches/list-batches.controller.js';
+import { BatchCommandsController } from './batches/batch-commands/batch-commands.controller.js';
 import { MutationLocator } from './mutations/mutation-locator.js';
 import { RevertMutationController } from './mutations/revert-mutation/revert-mutation.controller.js';
 import { RevertMutationHandler } from './mutations/revert-mutation/revert-mutation.handler.js';
@@ -80,6 +85,10 @@ export class ApiModule {
         ResolveCheckController,
         CancelMutationController,
         RevertMutationController,
+        ListBatchesController,
+        SubmitBatchController,
+        GetBatchController,
+        BatchCommandsController,
         ListPendingApprovalsController,
         ApprovalDecisionsController,
         ListContractsController,
@@ -103,6 +112,9 @@ export class ApiModule {
         CancelMutationHandler,
         MutationLocator,
         RevertMutationHandler,
+        SubmitBatchHandler,
+        GetBatchHandler,
+        ListBatchesHandler,
         ListPendingApprovalsHandler,
         RiskReportHandler,
         ListApprovalDecisionsHandler,

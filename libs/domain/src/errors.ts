@@ -29,7 +29,11 @@ export type DomainErrorCode =
   | 'irreversible'
   | 'revert_conflict'
   | 'already_compensated'
-  | 'mutation_not_applied';
+  | 'mutation_not_applied'
+  | 'forbidden'
+  | 'batch_not_pending'
+  | 'batch_not_retryable'
+  | 'unsupported_requirement';
 
 export function domainError(code: DomainErrorCode, message: string, details?: Record<string, unknown>): DomainError {
   return details === undefined ? { code, message } : { code, message, details };

@@ -24,3 +24,7 @@ export {
   type TimelineEntry,
 } from './queries/read-model-queries.js';
 
+export { batchesProjection } from './projections/batches.projection.js';
+export { BatchQueries, type BatchRecord, type BatchFilters } from './queries/batch-queries.js';
+export { CompensationSchema1763800700000 } from './migrations/compensation-schema.js';
+export { BatchesSchema1763800710000 } from './migrations/batches-schema.js';

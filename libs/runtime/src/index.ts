@@ -21,3 +21,7 @@ export { TimerWorker } from './worker/timer-worker.js';
 export { ExecutionGate, OverCapacityError, EXECUTION_GATE, type GateOptions } from './protocol/execution-gate.js';
 export { IdempotencyStore, requestFingerprint, type Claim, type StoredResponse } from './protocol/idempotency-store.js';
 export { IDEMPOTENCY_SCHEMA_SQL, IdempotencyKeys1763800400000 } from './protocol/idempotency-schema.js';
+export { BatchSagaRunner, type LoadedBatch } from './batches/batch-saga-runner.js';
+export { BatchCommands } from './batches/batch-commands.js';
+export { FaultPoints, type FaultPoint } from './batches/fault-points.js';
+export { BatchWorker } from './worker/batch-worker.js';

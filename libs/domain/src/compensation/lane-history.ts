@@ -26,6 +26,8 @@ export interface LaneHistory {
   applied: AppliedChange[];
   statuses: Readonly<Record<string, MutationStatus>>;
   requests: Readonly<Record<string, MutationRequested['data']>>;
+  /** Why mutations that did not apply ended so (failed, denied, conflicted). */
+  failures: Readonly<Record<string, { code: string; reason: string }>>;
 }
 
 /** Folds a lane's whole stream into its history (reverts and batch compensations read it; submits never do). */
@@ -34,7 +36,13 @@ export function laneHistory(events: readonly MutationEvent[]): LaneHistory {
   const byId = new Map<string, AppliedChange>();
   const statuses: Record<string, MutationStatus> = {};
   const requests: Record<string, MutationRequested['data']> = {};
+  const failures: Record<string, { code: string; reason: string }> = {};
   for (const event of events) {
+    if (event.type === 'MutationFailed') failures[event.data.mutationId] = { code: event.data.code, reason: event.data.reason };
+    if (event.type === 'MutationDenied') failures[event.data.mutationId] = { code: event.data.code, reason: event.data.reason };
+    if (event.type === 'MutationConflicted') {
+      failures[event.data.mutationId] = { code: 'version_conflict', reason: `expected version ${event.data.expectedVersion}, state was at ${event.data.currentVersion}` };
+    }
     if (event.type === 'MutationRequested') requests[event.data.mutationId] = event.data;
     const status = statusAfter(event);
     if (status !== undefined) statuses[event.data.mutationId] = status;
@@ -60,7 +68,7 @@ export function laneHistory(events: readonly MutationEvent[]): LaneHistory {
       if (change) change.compensatedBy = event.data.compensatedBy;
     }
   }
-  return { applied, statuses, requests };
+  return { applied, statuses, requests, failures };
 }
 
 /** The applied change of a mutation, if it applied on this lane. */

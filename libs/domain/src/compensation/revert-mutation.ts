@@ -28,7 +28,7 @@ export interface Compensation {
   classification: ClassificationRequest;
 }
 
-export type CompensationResult = { ok: true; compensation: Compensation } | { ok: false; error: DomainError };
+export type CompensationPlan = { ok: true; compensation: Compensation } | { ok: false; error: DomainError };
 
 /**
  * How to undo `change` on the lane as it is now: its named compensating transition with a
@@ -36,7 +36,7 @@ export type CompensationResult = { ok: true; compensation: Compensation } | { ok
  * The compensation keeps the change's category and tags, so the policies that governed it
  * see the compensation the same way.
  */
-export function compensationFor(change: AppliedChange, lane: LaneState, contract: Contract<unknown>): CompensationResult {
+export function compensationFor(change: AppliedChange, lane: LaneState, contract: Contract<unknown>): CompensationPlan {
   const reversibility = reversibilityOf(contract, change.transition);
   const classification: ClassificationRequest = {
     ...(change.classification ? { category: change.classification.category, tags: change.classification.tags } : {}),

@@ -11,6 +11,7 @@ export const READ_MODEL_PRIMARY_KEYS = {
   approval_decisions: ['mutation_id', 'position'],
   timers: ['mutation_id', 'kind'],
   mutation_dependencies: ['dependent_id', 'dependency_id'],
+  batches: ['batch_id'],
 } as const;
 
 export type ReadModelTable = keyof typeof READ_MODEL_PRIMARY_KEYS;

@@ -29,6 +29,8 @@ describe('loadConfig', () => {
       idempotencyRetentionMs: 24 * 3_600_000,
       idempotencyWaitMs: 10_000,
       dependencyTimeoutMs: 3_600_000,
+      batchResumeAfterMs: 2_000,
+      faultPoints: [],
     });
   });
 
@@ -76,6 +78,8 @@ describe('loadConfig', () => {
         COUNTERSIGN_IDEMPOTENCY_RETENTION: '3s',
         COUNTERSIGN_IDEMPOTENCY_WAIT: '500ms',
         COUNTERSIGN_DEPENDENCY_TIMEOUT: '10m',
+        COUNTERSIGN_BATCH_RESUME_AFTER: '500ms',
+        COUNTERSIGN_FAULT_POINTS: 'batch.compensation.applied, other',
       },
       cwd,
     );
@@ -101,6 +105,8 @@ describe('loadConfig', () => {
       idempotencyRetentionMs: 3_000,
       idempotencyWaitMs: 500,
       dependencyTimeoutMs: 600_000,
+      batchResumeAfterMs: 500,
+      faultPoints: ['batch.compensation.applied', 'other'],
     });
   });
 

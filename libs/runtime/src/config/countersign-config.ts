@@ -41,6 +41,10 @@ export interface CountersignConfig {
   idempotencyWaitMs: number;
   /** How long a mutation waits for its dependsOn unless the request says (COUNTERSIGN_DEPENDENCY_TIMEOUT, default 1h). */
   dependencyTimeoutMs: number;
+  /** How long a running batch may go without progress before a worker resumes its saga (COUNTERSIGN_BATCH_RESUME_AFTER, default 2s). */
+  batchResumeAfterMs: number;
+  /** Fault injection for crash tests (COUNTERSIGN_FAULT_POINTS, comma-separated): the process kills itself at the first named point it reaches. */
+  faultPoints: string[];
 }
 
 /** DI token for the process configuration. */
@@ -71,6 +75,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Counter
     idempotencyRetentionMs: parseDuration(env.COUNTERSIGN_IDEMPOTENCY_RETENTION || '24h', 'COUNTERSIGN_IDEMPOTENCY_RETENTION'),
     idempotencyWaitMs: parseDuration(env.COUNTERSIGN_IDEMPOTENCY_WAIT || '10s', 'COUNTERSIGN_IDEMPOTENCY_WAIT'),
     dependencyTimeoutMs: parseDuration(env.COUNTERSIGN_DEPENDENCY_TIMEOUT || '1h', 'COUNTERSIGN_DEPENDENCY_TIMEOUT'),
+    batchResumeAfterMs: parseDuration(env.COUNTERSIGN_BATCH_RESUME_AFTER || '2s', 'COUNTERSIGN_BATCH_RESUME_AFTER'),
+    faultPoints: (env.COUNTERSIGN_FAULT_POINTS ?? '').split(',').map((point) => point.trim()).filter(Boolean),
   };
 }
 

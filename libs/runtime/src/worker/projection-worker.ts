@@ -6,6 +6,7 @@ import { RUNTIME_CONFIG, type CountersignConfig } from '../config/countersign-co
 import { PendingCommands } from '../lanes/pending-commands.js';
 import { LOG, type Log } from '../log.js';
 import { TimerWorker } from './timer-worker.js';
+import { BatchWorker } from './batch-worker.js';
 
 /** Runs every read-model projection in this process (api on the embedded default, or the worker app). */
 @Injectable()
@@ -37,6 +38,6 @@ export class ProjectionWorker implements OnApplicationBootstrap, OnApplicationSh
   }
 }
 
-/** Projections and durable timers: the worker's share of a process. */
-@Module({ providers: [ProjectionWorker, PendingCommands, TimerWorker], exports: [ProjectionWorker, TimerWorker] })
+/** Projections, durable timers and batch sagas: the worker's share of a process. */
+@Module({ providers: [ProjectionWorker, PendingCommands, TimerWorker, BatchWorker], exports: [ProjectionWorker, TimerWorker, BatchWorker] })
 export class ProjectionWorkerModule {}

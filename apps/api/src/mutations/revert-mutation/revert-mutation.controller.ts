@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentActor } from '../../auth/bearer-auth.guard.js';
 import { correlationIdOf } from '../../http/request-context.js';
 import { envelopeValidationPipe } from '../../http/validation.js';
+import { answerBatch } from '../../batches/batch-answer.js';
 import { answerOf } from '../mutation-answer.js';
 import { mutationIdPipe } from '../mutation-id.pipe.js';
 import { RevertMutationCommand } from './revert-mutation.command.js';
@@ -33,7 +34,10 @@ export class RevertMutationController {
   ): Promise<unknown> {
     const correlationId = correlationIdOf(request);
     void reply.header('x-correlation-id', correlationId);
-    const response = await this.gate.run(async () => answerOf(await this.commandBus.execute(new RevertMutationCommand(target, body, actor, correlationId)), { compensates: target }));
+    const response = await this.gate.run(async () => {
+      const reverted = await this.commandBus.execute(new RevertMutationCommand(target, body, actor, correlationId));
+      return reverted.kind === 'chain' ? answerBatch(reverted.result, { compensates: target }) : answerOf(reverted.result, { compensates: target });
+    });
     void reply.status(response.status);
     return response.body;
   }

@@ -7,7 +7,15 @@ export class RevertMutationDto {
   @Length(1, 2000)
   reason!: string;
 
-  /** Plan only, record nothing. */
+  /**
+   * Also compensate the later mutations that changed the same paths, latest first, then this
+   * one: planned and governed as one atomic batch (one approval covers it).
+   */
+  @IsOptional()
+  @IsBoolean()
+  compensateLater?: boolean;
+
+  /** Plan only, record nothing (not with compensateLater). */
   @IsOptional()
   @IsBoolean()
   dryRun?: boolean;
