@@ -26,6 +26,7 @@ import { SubmitBatchHandler } from './batches/submit-batch/submit-batch.handler.
 import { GetBatchController, GetBatchHandler } from './batches/get-batch/get-batch.controller.js';
 import { ListBatchesController, ListBatchesHandler } from './batches/list-batches/list-batches.controller.js';
 import { BatchCommandsController } from './batches/batch-commands/batch-commands.controller.js';
+import { SideEffectsController } from './side-effects/side-effects.controller.js';
 import { MutationLocator } from './mutations/mutation-locator.js';
 import { RevertMutationController } from './mutations/revert-mutation/revert-mutation.controller.js';
 import { RevertMutationHandler } from './mutations/revert-mutation/revert-mutation.handler.js';
@@ -89,6 +90,7 @@ export class ApiModule {
         SubmitBatchController,
         GetBatchController,
         BatchCommandsController,
+        SideEffectsController,
         ListPendingApprovalsController,
         ApprovalDecisionsController,
         ListContractsController,

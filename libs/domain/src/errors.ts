@@ -33,7 +33,8 @@ export type DomainErrorCode =
   | 'forbidden'
   | 'batch_not_pending'
   | 'batch_not_retryable'
-  | 'unsupported_requirement';
+  | 'unsupported_requirement'
+  | 'invalid_side_effect';
 
 export function domainError(code: DomainErrorCode, message: string, details?: Record<string, unknown>): DomainError {
   return details === undefined ? { code, message } : { code, message, details };

@@ -24,3 +24,4 @@ export * from './batch/admit-batch.js';
 export * from './batch/execute-step.js';
 export * from './batch/batch-saga.js';
 export * from './batch/batch-commands.js';
+export * from './side-effect/side-effect.js';

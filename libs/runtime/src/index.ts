@@ -25,3 +25,6 @@ export { BatchSagaRunner, type LoadedBatch } from './batches/batch-saga-runner.j
 export { BatchCommands } from './batches/batch-commands.js';
 export { FaultPoints, type FaultPoint } from './batches/fault-points.js';
 export { BatchWorker } from './worker/batch-worker.js';
+export { SideEffectWorker } from './worker/side-effect-worker.js';
+export { WebhookDeliverer, signBody, webhookBody, SIGNATURE_HEADER } from './side-effects/webhook-deliverer.js';
+export { SIDE_EFFECT_DELIVERER, type SideEffectDeliverer, type SideEffectDelivery, type DeliveryResult } from './side-effects/side-effect-deliverer.port.js';

@@ -9,6 +9,7 @@ import { appliedChange, type LaneHistory } from '../compensation/lane-history.js
 import { compensationFor, refuseCompensation } from '../compensation/revert-mutation.js';
 import { isRevertTransition, reversibilityOf } from '../compensation/reversibility.js';
 import { evolveBatch, initialBatchState, type BatchState } from './batch.js';
+import { compensatingSideEffects, type SideEffect } from '../side-effect/side-effect.js';
 import type { BatchEvent, BatchMode, BatchStep } from './batch-events.js';
 
 /** A mutation step of a batch request. */
@@ -96,12 +97,17 @@ export function decideBatchAdmission(command: SubmitBatch, context: BatchAdmissi
     let classification: ClassificationRequest;
     let compensates: string | null = null;
     let expectedVersion: number | null = null;
+    let undo: SideEffect[] = [];
     if (request.kind === 'compensation') {
       const history = context.history(request.stateType, request.stateId);
       const refusal = refuseCompensation(request.compensates, lane, history);
       if (refusal) return rejected(refusal, index);
-      const compensation = compensationFor(appliedChange(history, request.compensates)!, lane, contract);
+      const change = appliedChange(history, request.compensates)!;
+      const compensation = compensationFor(change, lane, contract);
       if (!compensation.ok) return rejected(compensation.error, index);
+      const sideEffects = compensatingSideEffects(change.sideEffects, command.mutationIds[index] as string, contract.definition.sideEffectTypes ?? {}, contract.sideEffectValidators ?? {});
+      if (!sideEffects.ok) return rejected(sideEffects.error, index);
+      undo = sideEffects.sideEffects;
       ({ transition, payload, classification } = compensation.compensation);
       compensates = request.compensates;
     } else {
@@ -168,6 +174,7 @@ export function decideBatchAdmission(command: SubmitBatch, context: BatchAdmissi
       diff: plan.diff,
       evaluation: { outcome: decision.outcome === 'require' ? 'require' : 'allow', policies: decision.policies },
       requirements: decision.outcome === 'require' ? decision.requirements : [],
+      ...(undo.length > 0 ? { compensationSideEffects: undo } : {}),
     });
     // Later steps on the same state are planned on what this one leaves (a denied step leaves nothing).
     if (decision.outcome !== 'deny') {

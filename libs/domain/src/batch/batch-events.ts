@@ -3,6 +3,7 @@ import type { DiffEntry } from '../json/diff.js';
 import type { JsonValue } from '../json/json.js';
 import type { PolicyOutcome, Requirement, Suggestion } from '../policy/policy.js';
 import type { MutationStatus } from '../mutation/mutation-events.js';
+import type { SideEffect } from '../side-effect/side-effect.js';
 
 export const BATCH_MODES = ['atomic', 'independent'] as const;
 /** `atomic`: all steps or none (applied steps are compensated when one fails); `independent`: each step on its own. */
@@ -44,6 +45,8 @@ export interface BatchStep {
   evaluation: { outcome: 'allow' | 'require'; policies: PolicyOutcome[] };
   /** The approvals and checks its policies required at admission; the batch's approval covers them. */
   requirements: Requirement[];
+  /** For a compensation step: the side effects undoing those of the compensated mutation. */
+  compensationSideEffects?: SideEffect[];
 }
 
 /** A step to undo, in the order compensations run (reverse order of application), with the compensating mutation's id. */

@@ -10,6 +10,8 @@ import { appliedChange, describeChange, laterConflicts, type LaneHistory } from 
 import { compensationFor } from '../compensation/revert-mutation.js';
 import type { BatchState, StepOutcome } from './batch.js';
 import type { BatchStep, CompensationEntry } from './batch-events.js';
+import { compensatingSideEffects, emitSideEffects, type SideEffect } from '../side-effect/side-effect.js';
+import { withSideEffects } from '../mutation/submit-mutation.js';
 
 /** What deciding a step on its lane produced: the events to append there, and the step's outcome. */
 export interface StepExecution {
@@ -124,15 +126,40 @@ export function decideBatchStep(batch: BatchState, step: BatchStep, lane: LaneSt
   if (needed.length > 0 && !(sameChange(step.diff, plan.diff) && canonicalJson(needed) === canonicalJson(governanceRequirements(step.requirements)))) {
     return fail('plan_changed', 'the re-planned change needs approvals the batch was not given for it', plan);
   }
-  return ended(appliedEvents(requested, plan, step.mutationId, step.compensates, actor, lane, now), { outcome: 'applied', version: lane.version + 1, code: null, reason: null });
+  return ended(appliedEvents(requested, plan, step.mutationId, step.compensates, actor, lane, now, step.compensationSideEffects ?? []), {
+    outcome: 'applied',
+    version: lane.version + 1,
+    code: null,
+    reason: null,
+  });
 }
 
-function appliedEvents(requested: MutationRequested, plan: Plan, mutationId: string, compensates: string | null, actor: Actor, lane: LaneState, now: string): MutationEvent[] {
+function appliedEvents(
+  requested: MutationRequested,
+  plan: Plan,
+  mutationId: string,
+  compensates: string | null,
+  actor: Actor,
+  lane: LaneState,
+  now: string,
+  undo: readonly SideEffect[],
+): MutationEvent[] {
   return [
     requested,
     {
       type: 'MutationApplied',
-      data: { mutationId, stateType: plan.stateType, stateId: plan.stateId, transition: plan.transition, actor, version: lane.version + 1, ops: plan.ops, diff: plan.diff, appliedAt: now },
+      data: {
+        mutationId,
+        stateType: plan.stateType,
+        stateId: plan.stateId,
+        transition: plan.transition,
+        actor,
+        version: lane.version + 1,
+        ops: plan.ops,
+        diff: plan.diff,
+        appliedAt: now,
+        ...withSideEffects(emitSideEffects(mutationId, plan.sideEffects, undo)),
+      },
     },
     ...(compensates !== null ? [{ type: 'MutationCompensated' as const, data: { mutationId: compensates, compensatedBy: mutationId, compensatedAt: now } }] : []),
   ];
@@ -192,6 +219,8 @@ export function decideStepCompensation(
   const compensation = compensationFor(change, lane, contract);
   if (!compensation.ok) return fail(compensation.error.code, compensation.error.message);
   const input: RequestInput = { ...base, transition: compensation.compensation.transition, payload: compensation.compensation.payload };
+  const undo = compensatingSideEffects(change.sideEffects, entry.compensationId, contract.definition.sideEffectTypes ?? {}, contract.sideEffectValidators ?? {});
+  if (!undo.ok) return fail(undo.error.code, undo.error.message, input);
   const later = laterConflicts(history, change);
   if (later.length > 0) {
     return fail('revert_conflict', `changed since by ${later.map((conflict) => `${describeChange(conflict).mutationId} (${describeChange(conflict).paths.join(', ')})`).join('; ')}`, input);
@@ -221,7 +250,7 @@ export function decideStepCompensation(
     };
   }
   return {
-    events: appliedEvents(requested, plan, entry.compensationId, entry.mutationId, actor, lane, now),
+    events: appliedEvents(requested, plan, entry.compensationId, entry.mutationId, actor, lane, now, undo.sideEffects),
     result: { kind: 'compensated', compensationId: entry.compensationId, version: lane.version + 1 },
   };
 }

@@ -3,6 +3,7 @@ import { changedPaths, type DiffEntry } from '../json/diff.js';
 import type { JsonValue } from '../json/json.js';
 import { statusAfter, type MutationEvent, type MutationRequested, type MutationStatus } from '../mutation/mutation-events.js';
 import { pathsOverlap } from './inverse.js';
+import type { SideEffect } from '../side-effect/side-effect.js';
 
 /** One applied change of a lane, as a revert needs to know it. */
 export interface AppliedChange {
@@ -19,6 +20,8 @@ export interface AppliedChange {
   compensates: string | null;
   /** The mutation that undid this change, once compensated. */
   compensatedBy: string | null;
+  /** The side effects it emitted. */
+  sideEffects: SideEffect[];
 }
 
 /** What a lane's stream says about its mutations: every applied change in version order, and each mutation's latest status. */
@@ -59,6 +62,7 @@ export function laneHistory(events: readonly MutationEvent[]): LaneHistory {
         appliedAt: event.data.appliedAt,
         compensates: request?.compensates ?? null,
         compensatedBy: null,
+        sideEffects: event.data.sideEffects ?? [],
       };
       applied.push(change);
       byId.set(change.mutationId, change);

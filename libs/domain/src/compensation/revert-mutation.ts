@@ -7,6 +7,7 @@ import { decideSubmit, type SubmitOptions, type SubmitOutcome } from '../mutatio
 import { inverseOf } from './inverse.js';
 import { appliedChange, compensationChain, describeChange, laterConflicts, type AppliedChange, type LaneHistory } from './lane-history.js';
 import { reversibilityOf, revertTransitionOf } from './reversibility.js';
+import { compensatingSideEffects } from '../side-effect/side-effect.js';
 
 /** Undo an applied mutation with a governed compensating mutation on the same lane. */
 export interface RevertMutation {
@@ -93,6 +94,8 @@ export function decideRevert(command: RevertMutation, lane: LaneState, history: 
   const change = appliedChange(history, command.target) as AppliedChange;
   const compensation = compensationFor(change, lane, contract);
   if (!compensation.ok) return { kind: 'rejected', error: compensation.error };
+  const undo = compensatingSideEffects(change.sideEffects, command.mutationId, contract.definition.sideEffectTypes ?? {}, contract.sideEffectValidators ?? {});
+  if (!undo.ok) return { kind: 'rejected', error: undo.error };
   const later = laterConflicts(history, change);
   if (later.length > 0) {
     return {
@@ -116,6 +119,7 @@ export function decideRevert(command: RevertMutation, lane: LaneState, history: 
       ...(command.dryRun ? { dryRun: true } : {}),
       now: command.now,
       compensates: command.target,
+      compensationSideEffects: undo.sideEffects,
     },
     lane,
     contract,

@@ -4,6 +4,7 @@ import type { DiffEntry } from '../json/diff.js';
 import type { JsonValue } from '../json/json.js';
 import type { Op } from '../json/ops.js';
 import type { Policy, Suggestion } from '../policy/policy.js';
+import { SIDE_EFFECT_TYPE_PATTERN, type SideEffectInput, type SideEffectRequest, type SideEffectTypeDefinition } from '../side-effect/side-effect.js';
 
 export interface TransitionInput<State, Payload> {
   /** The current document; null when the state does not exist yet (creating transitions). */
@@ -52,6 +53,8 @@ export interface TransitionDefinition<State, Payload> {
   reversible?: boolean;
   /** A named transition that undoes this one; takes precedence over `reversible`. */
   compensation?: CompensationDefinition<State, Payload>;
+  /** Side effects it emits when it applies; each type must be in the contract's `sideEffectTypes`. */
+  sideEffects?: (input: SideEffectInput<State, Payload>) => SideEffectRequest[];
   classification?: ClassificationDefaults | ((input: TransitionInput<State, Payload>) => ClassificationDefaults);
 }
 
@@ -68,6 +71,8 @@ export interface ContractDefinition<State> {
    * payloads and in diffs (a path also covers everything below it).
    */
   sensitive?: string[];
+  /** The side-effect types its transitions and policies may emit, with the schema of their data. */
+  sideEffectTypes?: Record<string, SideEffectTypeDefinition>;
 }
 
 /** A registered contract: its definition plus compiled validators. */
@@ -76,6 +81,8 @@ export interface Contract<State = JsonValue> {
   readonly definition: ContractDefinition<State>;
   readonly validateState: SchemaValidator;
   readonly payloadValidators: Readonly<Record<string, SchemaValidator>>;
+  /** One validator per registered side-effect type. */
+  readonly sideEffectValidators: Readonly<Record<string, SchemaValidator>>;
 }
 
 const STATE_TYPE_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
@@ -105,11 +112,17 @@ export function defineContract<State>(definition: ContractDefinition<State>): Co
       if (compensating.creates || transition.creates) throw new Error(`transition "${name}" of ${definition.stateType}: creating transitions neither compensate nor are compensated`);
     }
   }
+  const sideEffectValidators: Record<string, SchemaValidator> = {};
+  for (const [type, sideEffect] of Object.entries(definition.sideEffectTypes ?? {})) {
+    if (!SIDE_EFFECT_TYPE_PATTERN.test(type)) throw new Error(`side-effect type "${type}" of ${definition.stateType} must match ${SIDE_EFFECT_TYPE_PATTERN}`);
+    sideEffectValidators[type] = compileSchema(sideEffect.schema, `${definition.stateType} side effect ${type}`);
+  }
   return Object.freeze({
     stateType: definition.stateType,
     definition,
     validateState: compileSchema(definition.stateSchema, `${definition.stateType} state`),
     payloadValidators: Object.freeze(payloadValidators),
+    sideEffectValidators: Object.freeze(sideEffectValidators),
   });
 }
 
@@ -124,6 +137,8 @@ export interface ContractDescription {
   policies: { name: string; description?: string }[];
   /** Paths masked in exports. */
   sensitive: string[];
+  /** The side-effect types it may emit: data schema, and whether a compensating side effect undoes it. */
+  sideEffectTypes: { type: string; description?: string; schema: JsonSchema; compensated: boolean }[];
 }
 
 export function describeContract(contract: Contract<unknown>): ContractDescription {
@@ -143,5 +158,11 @@ export function describeContract(contract: Contract<unknown>): ContractDescripti
     })),
     policies: (definition.policies ?? []).map((policy) => ({ name: policy.name, description: policy.description })),
     sensitive: [...(definition.sensitive ?? [])],
+    sideEffectTypes: Object.entries(definition.sideEffectTypes ?? {}).map(([type, sideEffect]) => ({
+      type,
+      description: sideEffect.description,
+      schema: sideEffect.schema,
+      compensated: sideEffect.compensation !== undefined,
+    })),
   };
 }

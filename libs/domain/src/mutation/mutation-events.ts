@@ -3,6 +3,7 @@ import type { DiffEntry } from '../json/diff.js';
 import type { JsonValue } from '../json/json.js';
 import type { Op } from '../json/ops.js';
 import type { PolicyOutcome, Requirement, Suggestion } from '../policy/policy.js';
+import type { SideEffect } from '../side-effect/side-effect.js';
 
 /**
  * Events of the mutation lifecycle. All events of one state (its lane) live in one stream,
@@ -57,6 +58,8 @@ export interface MutationRequested {
     compensates?: string;
     /** Set when this mutation is a step of a batch. */
     batch?: { batchId: string; step: number };
+    /** For a compensation: the side effects undoing those of the compensated mutation, emitted when it applies. */
+    compensationSideEffects?: SideEffect[];
   };
 }
 
@@ -103,6 +106,8 @@ export interface MutationApplied {
     ops: Op[];
     diff: DiffEntry[];
     appliedAt: string;
+    /** The outbox: side effects to deliver now that the change applied, recorded in the same append (absent when none). */
+    sideEffects?: SideEffect[];
   };
 }
 

@@ -8,7 +8,8 @@ import type { LaneState, PendingMutation } from './lane.js';
 import { evolveLane } from './lane.js';
 import { statusAfter, type MutationEvent, type MutationStatus } from './mutation-events.js';
 import { currentApprovalStep, governanceRequirements, openRequirements } from './requirements.js';
-import type { SubmitOptions } from './submit-mutation.js';
+import { withSideEffects, type SubmitOptions } from './submit-mutation.js';
+import { emitSideEffects } from '../side-effect/side-effect.js';
 
 export interface ApproveMutation {
   type: 'ApproveMutation';
@@ -298,6 +299,7 @@ function completeIfReady(progress: MutationEvent[], lane: LaneState, contract: C
       ops: plan.ops,
       diff: plan.diff,
       appliedAt: now,
+      ...withSideEffects(emitSideEffects(mutationId, plan.sideEffects, request.compensationSideEffects)),
     },
   };
   const compensated: MutationEvent[] =

@@ -4,6 +4,7 @@ import { domainError, type DomainError } from '../errors.js';
 import type { JsonValue } from '../json/json.js';
 import { planMutation, type Plan } from '../plan/plan.js';
 import { isRevertTransition } from '../compensation/reversibility.js';
+import { emitSideEffects, type SideEffect } from '../side-effect/side-effect.js';
 import type { LaneState } from './lane.js';
 import type { Requirement } from '../policy/policy.js';
 import type { MutationApplied, MutationDenied, MutationEvent, MutationFailed, MutationPending, MutationRequested, MutationStatus } from './mutation-events.js';
@@ -39,6 +40,8 @@ export interface SubmitMutation {
   compensates?: string;
   /** The batch and step this mutation belongs to. */
   batch?: { batchId: string; step: number };
+  /** For a compensation: side effects undoing those of the compensated mutation, emitted when it applies. */
+  compensationSideEffects?: SideEffect[];
 }
 
 export interface SubmitOptions {
@@ -142,6 +145,7 @@ export function decideSubmit(command: SubmitMutation, lane: LaneState, contract:
       requestedAt: command.now,
       ...(command.compensates !== undefined ? { compensates: command.compensates } : {}),
       ...(command.batch !== undefined ? { batch: command.batch } : {}),
+      ...(command.compensationSideEffects?.length ? { compensationSideEffects: command.compensationSideEffects } : {}),
     },
   };
   const { decision } = plan;
@@ -213,9 +217,15 @@ export function decideSubmit(command: SubmitMutation, lane: LaneState, contract:
       ops: plan.ops,
       diff: plan.diff,
       appliedAt: command.now,
+      ...withSideEffects(emitSideEffects(command.mutationId, plan.sideEffects, command.compensationSideEffects)),
     },
   };
   const compensated: MutationEvent[] =
     command.compensates === undefined ? [] : [{ type: 'MutationCompensated', data: { mutationId: command.compensates, compensatedBy: command.mutationId, compensatedAt: command.now } }];
   return { kind: 'recorded', status: 'applied', plan, requirements: [], events: [requested, applied, ...compensated], version: lane.version + 1 };
+}
+
+/** The `sideEffects` of a MutationApplied: only present when there are some, so events without any stay as they were. */
+export function withSideEffects(sideEffects: SideEffect[]): { sideEffects?: SideEffect[] } {
+  return sideEffects.length > 0 ? { sideEffects } : {};
 }

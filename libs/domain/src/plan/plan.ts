@@ -9,6 +9,7 @@ import { diffDocuments, type DiffEntry } from '../json/diff.js';
 import { canonicalJson, isJsonObject, type JsonValue } from '../json/json.js';
 import { applyOps, OpError, type Op } from '../json/ops.js';
 import { evaluatePolicies, type Decision, type Policy, type Requirement, type Suggestion } from '../policy/policy.js';
+import { validateSideEffects, type SideEffectRequest } from '../side-effect/side-effect.js';
 
 /** The state a plan is computed against. */
 export interface PlanBase {
@@ -49,6 +50,8 @@ export interface Plan {
   classification: Classification;
   decision: Decision;
   requirements: Requirement[];
+  /** What the transition and the policies emit when it applies (validated against the registered types); absent when nothing. */
+  sideEffects?: SideEffectRequest[];
   hash: string;
 }
 
@@ -107,6 +110,12 @@ export function planMutation(input: PlanInput): PlanResult {
 
   const decision = decide(input, transition, after, diff, classification);
   const requirements = decision.outcome === 'require' ? decision.requirements : [];
+  const sideEffects: SideEffectRequest[] =
+    decision.outcome === 'deny'
+      ? []
+      : [...(transition.sideEffects?.({ stateId: input.stateId, state: base.document, after, payload: input.payload, diff, actor: input.actor }) ?? []), ...(decision.sideEffects ?? [])];
+  const invalid = validateSideEffects(sideEffects, contract.sideEffectValidators ?? {});
+  if (invalid) return fail(invalid);
   const planBody = {
     stateType: contract.stateType,
     stateId: input.stateId,
@@ -119,6 +128,7 @@ export function planMutation(input: PlanInput): PlanResult {
     classification,
     decision,
     requirements,
+    ...(sideEffects.length > 0 ? { sideEffects } : {}),
   };
   return { ok: true, plan: { ...planBody, hash: hashPlan(planBody) } };
 }

@@ -46,8 +46,10 @@ describe('ContractRegistry', () => {
         { name: 'prod-rollout-jump-needs-release-manager', description: expect.any(String) },
       ],
       sensitive: [],
+      sideEffectTypes: [],
     });
     expect(descriptions.find((description) => description.stateType === 'credit-limit')?.sensitive).toEqual(['customerId']);
+    expect(descriptions.find((description) => description.stateType === 'credit-limit')?.sideEffectTypes.map((type) => [type.type, type.compensated])).toEqual([['credit-limit.limit-set', true]]);
     expect(featureFlag.transitions.map(({ name, creates, reversible }) => ({ name, creates, reversible }))).toEqual([
       { name: 'create', creates: true, reversible: false },
       { name: 'enable', creates: false, reversible: true },
@@ -78,6 +80,7 @@ describe('ContractRegistry', () => {
       transitions: [{ name: 'create', description: undefined, creates: true, reversible: false, compensatedBy: null, payloadSchema: { type: 'object' } }],
       policies: [],
       sensitive: [],
+      sideEffectTypes: [],
     });
   });
 });

@@ -1,5 +1,5 @@
 import { EVENT_STORE, PostgresEventStore, type EventStore } from '@countersign/event-store';
-import { BatchQueries, ParkedEvents, ReadModelQueries, allProjections } from '@countersign/read-models';
+import { BatchQueries, ParkedEvents, ReadModelQueries, SideEffectQueries, allProjections } from '@countersign/read-models';
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -44,6 +44,7 @@ export class DatabaseModule {
         { provide: EVENT_STORE, inject: [EVENT_STORE_POOL], useFactory: (pool: pg.Pool) => new PostgresEventStore(pool) },
         { provide: ReadModelQueries, inject: [DataSource], useFactory: (dataSource: DataSource) => new ReadModelQueries(dataSource) },
         { provide: BatchQueries, inject: [DataSource], useFactory: (dataSource: DataSource) => new BatchQueries(dataSource) },
+        { provide: SideEffectQueries, inject: [DataSource], useFactory: (dataSource: DataSource) => new SideEffectQueries(dataSource) },
         {
           provide: ParkedEvents,
           inject: [DataSource, EVENT_STORE],
@@ -51,7 +52,7 @@ export class DatabaseModule {
         },
         DatabaseShutdown,
       ],
-      exports: [DataSource, EVENT_STORE, EVENT_STORE_POOL, ReadModelQueries, BatchQueries, ParkedEvents],
+      exports: [DataSource, EVENT_STORE, EVENT_STORE_POOL, ReadModelQueries, BatchQueries, SideEffectQueries, ParkedEvents],
     };
   }
 }
