@@ -172,7 +172,7 @@ export function decideBatchAdmission(command: SubmitBatch, context: BatchAdmissi
       compensates,
       planHash: plan.hash,
       diff: plan.diff,
-      evaluation: { outcome: decision.outcome === 'require' ? 'require' : 'allow', policies: decision.policies },
+      evaluation: { outcome: decision.outcome, policies: decision.policies },
       requirements: decision.outcome === 'require' ? decision.requirements : [],
       ...(undo.length > 0 ? { compensationSideEffects: undo } : {}),
     });

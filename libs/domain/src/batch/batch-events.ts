@@ -42,7 +42,7 @@ export interface BatchStep {
   /** The plan at admission (against the states then, and the earlier steps of the batch). */
   planHash: string;
   diff: DiffEntry[];
-  evaluation: { outcome: 'allow' | 'require'; policies: PolicyOutcome[] };
+  evaluation: { outcome: 'allow' | 'deny' | 'require'; policies: PolicyOutcome[] };
   /** The approvals and checks its policies required at admission; the batch's approval covers them. */
   requirements: Requirement[];
   /** For a compensation step: the side effects undoing those of the compensated mutation. */

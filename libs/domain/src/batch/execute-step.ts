@@ -32,7 +32,8 @@ interface RequestInput {
   batch: { batchId: string; step: number };
 }
 
-function requestedEvent(input: RequestInput, lane: LaneState, plan: Plan | undefined, fallback: BatchStep['classification'], now: string): MutationRequested {
+/** The request event of a step or compensation; without a plan (it could not be planned), what was planned at admission stands in. */
+function requestedEvent(input: RequestInput, lane: LaneState, plan: Plan | undefined, admitted: Pick<BatchStep, 'classification' | 'planHash' | 'evaluation'>, now: string): MutationRequested {
   return {
     type: 'MutationRequested',
     data: {
@@ -43,14 +44,14 @@ function requestedEvent(input: RequestInput, lane: LaneState, plan: Plan | undef
       payload: input.payload,
       actor: input.actor,
       reason: input.reason,
-      classification: plan?.classification ?? fallback,
+      classification: plan?.classification ?? admitted.classification,
       expectedVersion: input.expectedVersion,
       idempotencyKey: null,
       dependsOn: [],
       notBefore: null,
       baseVersion: lane.version,
-      planHash: plan?.hash ?? '',
-      evaluation: plan ? { outcome: plan.decision.outcome, policies: plan.decision.policies } : { outcome: 'allow', policies: [] },
+      planHash: plan?.hash ?? admitted.planHash,
+      evaluation: plan ? { outcome: plan.decision.outcome, policies: plan.decision.policies } : admitted.evaluation,
       requestedAt: now,
       ...(input.compensates !== null ? { compensates: input.compensates } : {}),
       batch: input.batch,
@@ -79,7 +80,7 @@ export function decideBatchStep(batch: BatchState, step: BatchStep, lane: LaneSt
   const actor = batch.actor as Actor;
   const input: RequestInput = { ...step, actor, batch: { batchId: batch.batchId, step: step.index } };
   const fail = (code: string, reason: string, plan?: Plan): StepExecution =>
-    ended([requestedEvent(input, lane, plan, step.classification, now), { type: 'MutationFailed', data: { mutationId: step.mutationId, code, reason, failedAt: now } }], {
+    ended([requestedEvent(input, lane, plan, step, now), { type: 'MutationFailed', data: { mutationId: step.mutationId, code, reason, failedAt: now } }], {
       outcome: 'failed',
       version: null,
       code,
@@ -92,7 +93,7 @@ export function decideBatchStep(batch: BatchState, step: BatchStep, lane: LaneSt
     const reason = `expected version ${step.expectedVersion}, state was at ${lane.version}`;
     return ended(
       [
-        requestedEvent(input, lane, undefined, step.classification, now),
+        requestedEvent(input, lane, undefined, step, now),
         { type: 'MutationConflicted', data: { mutationId: step.mutationId, expectedVersion: step.expectedVersion, currentVersion: lane.version, conflictedAt: now } },
       ],
       { outcome: 'conflicted', version: null, code: 'version_conflict', reason },
@@ -112,7 +113,7 @@ export function decideBatchStep(batch: BatchState, step: BatchStep, lane: LaneSt
   if (!planned.ok) return fail(planned.error.code, planned.error.message);
   const { plan } = planned;
   const { decision } = plan;
-  const requested = requestedEvent(input, lane, plan, step.classification, now);
+  const requested = requestedEvent(input, lane, plan, step, now);
   if (decision.outcome === 'deny') {
     return ended(
       [
@@ -211,8 +212,10 @@ export function decideStepCompensation(
     compensates: entry.mutationId,
     batch: { batchId: batch.batchId, step: entry.step },
   };
+  // A compensation that fails before it can be planned has no plan of its own.
+  const unplanned = { classification: step.classification, planHash: '', evaluation: { outcome: 'allow' as const, policies: [] } };
   const fail = (code: string, why: string, input: RequestInput = base, plan?: Plan) => ({
-    events: [requestedEvent(input, lane, plan, step.classification, now), { type: 'MutationFailed' as const, data: { mutationId: entry.compensationId, code, reason: why, failedAt: now } }],
+    events: [requestedEvent(input, lane, plan, unplanned, now), { type: 'MutationFailed' as const, data: { mutationId: entry.compensationId, code, reason: why, failedAt: now } }],
     result: { kind: 'failed' as const, code, reason: why },
   });
   if (!change) return fail('mutation_not_applied', `step ${entry.step} (${entry.mutationId}) did not apply on ${step.stateType}/${step.stateId}`);
@@ -238,7 +241,7 @@ export function decideStepCompensation(
   });
   if (!planned.ok) return fail(planned.error.code, planned.error.message, input);
   const { plan } = planned;
-  const requested = requestedEvent(input, lane, plan, step.classification, now);
+  const requested = requestedEvent(input, lane, plan, unplanned, now);
   if (plan.decision.outcome === 'deny') {
     const { decision } = plan;
     return {

@@ -1,4 +1,4 @@
-import { decideRevert, laneHistory, planRevertChain, type MutationFailed } from '@countersign/domain';
+import { decideRevert, laneHistory, planRevertChain, type Contract, type MutationFailed } from '@countersign/domain';
 import { ContractRegistry, LaneExecutor, RUNTIME_CONFIG, type CountersignConfig } from '@countersign/runtime';
 import { Inject } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
@@ -44,7 +44,7 @@ export class RevertMutationHandler implements ICommandHandler<RevertMutationComm
     return { kind: 'mutation', result: await this.revertOne(command, address, contract) };
   }
 
-  private async revertOne({ target, request, actor, correlationId }: RevertMutationCommand, address: { stateType: string; stateId: string }, contract: NonNullable<ReturnType<ContractRegistry['get']>>): Promise<SubmitMutationResult> {
+  private async revertOne({ target, request, actor, correlationId }: RevertMutationCommand, address: { stateType: string; stateId: string }, contract: Contract<unknown>): Promise<SubmitMutationResult> {
     const mutationId = this.lanes.newId();
     const run = await this.lanes.runWithHistory(address.stateType, address.stateId, { correlationId, causationId: mutationId }, (lane, now, history) => {
       const outcome = decideRevert(
