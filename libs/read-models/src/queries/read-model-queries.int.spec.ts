@@ -6,7 +6,8 @@ import { allProjections } from '../projections/all-projections.js';
 import { ProjectionRunner } from '../runner/projection-runner.js';
 import { connectReadModels, seedMutations, type ReadModelsConnection, type SeededMutation } from '../testing/index.js';
 import { encodeCursor, InvalidQueryError } from './cursor.js';
-import { ReadModelQueries, type MutationFilters, type MutationRecord } from './read-model-queries.js';
+import { PostgresReadModelQueries } from './read-model-queries.js';
+import type { MutationFilters, MutationRecord, ReadModelQueries } from './read-model-queries.port.js';
 
 const PROJECTIONS = allProjections.map((projection) => projection.name);
 const cleanups: (() => Promise<void>)[] = [];
@@ -26,7 +27,7 @@ async function openProjectedDatabase(): Promise<{ connection: ReadModelsConnecti
     await Promise.all(runners.map((runner) => runner.stop()));
   });
   await Promise.all(runners.map((runner) => runner.start()));
-  return { connection, runners, queries: new ReadModelQueries(connection.dataSource) };
+  return { connection, runners, queries: new PostgresReadModelQueries(connection.dataSource) };
 }
 
 async function projected(connection: ReadModelsConnection, runners: readonly ProjectionRunner[]): Promise<number> {

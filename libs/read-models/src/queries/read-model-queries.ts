@@ -1,174 +1,19 @@
 import type { DataSource } from 'typeorm';
 import { decodeCursor, encodeCursor, InvalidQueryError } from './cursor.js';
-
-export interface MutationFilters {
-  actor?: string;
-  actorKind?: string;
-  stateType?: string;
-  stateId?: string;
-  transition?: string;
-  status?: string;
-  category?: string;
-  riskLevel?: string;
-  sideEffectSeverity?: string;
-  /** Any of these tags. */
-  tag?: string[];
-  /** All of these tags. */
-  tags?: string[];
-  /** At or after (ISO 8601), on the time named by `timeField`. */
-  from?: string;
-  /** Before (ISO 8601), on the time named by `timeField`. */
-  to?: string;
-  /** Which time `from`/`to` apply to: when it was requested (default) or applied (only applied mutations match). */
-  timeField?: 'requested' | 'applied';
-  /** Equality on top-level metadata keys; a value that reads as a number, boolean or null also matches that JSON value. */
-  metadata?: Record<string, string>;
-  /** Estimated blast radius at least / at most. */
-  blastRadiusMin?: number;
-  blastRadiusMax?: number;
-  /** Words that must all occur in the reason (PostgreSQL `simple` text search: case-insensitive, whole words). */
-  q?: string;
-}
-
-/** The risk report over a time window of requests (GET /v1/reports/risk). */
-export interface RiskReport {
-  from: string;
-  to: string;
-  totals: { mutations: number; blastRadius: number; byRiskLevel: Record<string, number>; byStatus: Record<string, number> };
-  /** Counts per day (UTC), risk level and category. */
-  byDay: { day: string; riskLevel: string; category: string; mutations: number; blastRadius: number }[];
-  /** Counts per category and risk level. */
-  byCategory: { category: string; riskLevel: string; mutations: number; blastRadius: number }[];
-  /** Actors and states with the most high or critical mutations (at most 10 each). */
-  topActors: { actorId: string; actorKind: string; highOrCritical: number; mutations: number }[];
-  topStates: { stateType: string; stateId: string; highOrCritical: number; mutations: number }[];
-}
-
-/** One approve or reject, for "who approved what, how fast" (GET /v1/approvals/decisions). */
-export interface ApprovalDecisionRecord {
-  mutationId: string;
-  position: number;
-  stateType: string;
-  stateId: string;
-  transition: string;
-  requestedBy: string;
-  requestedAt: string;
-  approver: { id: string; kind: string };
-  step: number;
-  role: string;
-  decision: 'approve' | 'reject';
-  comment: string | null;
-  decidedAt: string;
-  /** How long after the request it was decided. */
-  waitMs: number;
-}
-
-export interface ApprovalDecisionFilters {
-  approver?: string;
-  role?: string;
-  decision?: 'approve' | 'reject';
-  stateType?: string;
-  /** Decided at or after / before (ISO 8601). */
-  from?: string;
-  to?: string;
-}
-
-export interface PageRequest {
-  limit: number;
-  cursor?: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-export interface MutationRecord {
-  mutationId: string;
-  stateType: string;
-  stateId: string;
-  transition: string;
-  status: string;
-  actor: { id: string; kind: string; roles: string[] };
-  reason: string | null;
-  category: string;
-  riskLevel: string;
-  sideEffectSeverity: string;
-  tags: string[];
-  metadata: Record<string, unknown>;
-  estimatedBlastRadius: number;
-  payload: unknown;
-  evaluation: unknown;
-  requirements: unknown[] | null;
-  denial: unknown;
-  diff: unknown[] | null;
-  planHash: string;
-  baseVersion: number;
-  expectedVersion: number | null;
-  stateVersion: number | null;
-  idempotencyKey: string | null;
-  dependsOn: string[];
-  notBefore: string | null;
-  requestedAt: string;
-  expiresAt: string | null;
-  appliedAt: string | null;
-  finishedAt: string | null;
-  position: number;
-  /** Approval progress of a pending mutation. */
-  approvals: { approverId: string; step: number; role: string; approvedAt: string }[];
-  currentStep: { index: number; role: string } | null;
-  passedChecks: string[];
-  scheduleReached: boolean;
-  /** Why it ended (rejected, expired, cancelled, conflicted, failed, denied). */
-  outcome: Record<string, unknown> | null;
-}
-
-export interface PendingApproval {
-  mutationId: string;
-  stateType: string;
-  stateId: string;
-  transition: string;
-  requestedBy: { id: string; kind: string };
-  reason: string | null;
-  riskLevel: string;
-  category: string;
-  tags: string[];
-  payload: unknown;
-  diff: unknown[] | null;
-  requirements: unknown[];
-  currentStep: { index: number; role: string };
-  approvals: { approverId: string; step: number; role: string; approvedAt: string }[];
-  requestedAt: string;
-  expiresAt: string;
-  timeLeftMs: number;
-}
-
-export interface TimelineEntry {
-  type: string;
-  at: string;
-  position: number;
-  data: Record<string, unknown>;
-}
-
-export interface StateRecord {
-  stateType: string;
-  stateId: string;
-  state: unknown;
-  version: number;
-  lastMutationId: string;
-  updatedAt: string;
-  position: number;
-}
-
-export interface StateHistoryItem {
-  version: number;
-  mutationId: string;
-  transition: string;
-  diff: unknown[];
-  actor: { id: string; kind: string };
-  appliedAt: string;
-  position: number;
-}
+import {
+  ReadModelQueries,
+  type ApprovalDecisionFilters,
+  type ApprovalDecisionRecord,
+  type MutationFilters,
+  type MutationRecord,
+  type Page,
+  type PageRequest,
+  type PendingApproval,
+  type RiskReport,
+  type StateHistoryItem,
+  type StateRecord,
+  type TimelineEntry,
+} from './read-model-queries.port.js';
 
 type Row = Record<string, unknown>;
 
@@ -223,9 +68,11 @@ function metadataCandidates(value: string): unknown[] {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Read-side queries: plain SQL over the read models (no domain involved). */
-export class ReadModelQueries {
-  constructor(private readonly dataSource: DataSource) {}
+/** The query port answered with plain SQL over the PostgreSQL read models (no domain involved). */
+export class PostgresReadModelQueries extends ReadModelQueries {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
 
   async getMutation(mutationId: string): Promise<(MutationRecord & { timeline: TimelineEntry[] }) | null> {
     const rows = (await this.dataSource.query('SELECT * FROM mutations WHERE mutation_id = $1', [mutationId])) as Row[];

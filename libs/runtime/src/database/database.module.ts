@@ -1,5 +1,5 @@
 import { EVENT_STORE, PostgresEventStore, type EventStore } from '@countersign/event-store';
-import { ParkedEvents, ReadModelQueries, allProjections } from '@countersign/read-models';
+import { ParkedEvents, PostgresReadModelQueries, ReadModelQueries, allProjections } from '@countersign/read-models';
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -42,7 +42,7 @@ export class DatabaseModule {
           },
         },
         { provide: EVENT_STORE, inject: [EVENT_STORE_POOL], useFactory: (pool: pg.Pool) => new PostgresEventStore(pool) },
-        { provide: ReadModelQueries, inject: [DataSource], useFactory: (dataSource: DataSource) => new ReadModelQueries(dataSource) },
+        { provide: ReadModelQueries, inject: [DataSource], useFactory: (dataSource: DataSource): ReadModelQueries => new PostgresReadModelQueries(dataSource) },
         {
           provide: ParkedEvents,
           inject: [DataSource, EVENT_STORE],
