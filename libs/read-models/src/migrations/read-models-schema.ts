@@ -2,6 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { ApprovalsSchema1763800200000 } from './approvals-schema.js';
 import { ProtocolSchema1763800300000 } from './protocol-schema.js';
 import { AuditQueriesSchema1763800500000 } from './audit-queries-schema.js';
+import { RiskRollupsSchema1763800600000 } from './risk-rollups-schema.js';
 
 /**
  * The read-model tables. Their shape is a public contract for dashboards and BI tools:
@@ -99,4 +100,4 @@ export class ReadModelsSchema1763800100000 implements MigrationInterface {
   }
 }
 
-export const readModelMigrations = [ReadModelsSchema1763800100000, ApprovalsSchema1763800200000, ProtocolSchema1763800300000, AuditQueriesSchema1763800500000];
+export const readModelMigrations = [ReadModelsSchema1763800100000, ApprovalsSchema1763800200000, ProtocolSchema1763800300000, AuditQueriesSchema1763800500000, RiskRollupsSchema1763800600000];

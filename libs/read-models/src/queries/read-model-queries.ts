@@ -66,6 +66,21 @@ function metadataCandidates(value: string): unknown[] {
   return candidates;
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * The whole UTC days inside [from, to), as [fullFrom, fullTo); when there are none, both are `to`
+ * (so the rollups contribute nothing and the edge [from, to) covers the window).
+ */
+export function wholeDays(from: string, to: string): { fullFrom: string; fullTo: string } {
+  const start = Date.parse(from);
+  const end = Date.parse(to);
+  const fullFrom = Math.ceil(start / DAY_MS) * DAY_MS;
+  const fullTo = Math.floor(end / DAY_MS) * DAY_MS;
+  if (!(fullFrom < fullTo)) return { fullFrom: new Date(end).toISOString(), fullTo: new Date(end).toISOString() };
+  return { fullFrom: new Date(fullFrom).toISOString(), fullTo: new Date(fullTo).toISOString() };
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The query port answered with plain SQL over the PostgreSQL read models (no domain involved). */
@@ -178,49 +193,55 @@ export class PostgresReadModelQueries extends ReadModelQueries {
 
   /** The risk report for requests in [from, to): totals, per day/level/category, top actors and states by high/critical. */
   async riskReport(from: string, to: string): Promise<RiskReport> {
-    const window = [from, to];
-    const inWindow = 'requested_at >= $1 AND requested_at < $2';
-    const [byDay, byActor, byState, byStatus] = await Promise.all([
+    // Whole UTC days inside the window come from the daily rollups; the partial days at its edges
+    // ([from, fullFrom) and [fullTo, to)) from the mutations themselves, through the requested_at index.
+    const { fullFrom, fullTo } = wholeDays(from, to);
+    const window = [from, fullFrom, fullTo, to];
+    const edges = '((requested_at >= $1 AND requested_at < $2) OR (requested_at >= $3 AND requested_at < $4))';
+    const days = "day >= $2 AND day < $3";
+    const top = (rollup: string, keys: string) =>
+      `SELECT ${keys}, sum(high_or_critical)::bigint AS high_or_critical, sum(mutations)::bigint AS mutations FROM (
+         SELECT ${keys}, high_or_critical, mutations FROM ${rollup} WHERE ${days}
+         UNION ALL
+         SELECT ${keys}, CASE WHEN risk_level IN ('high', 'critical') THEN 1 ELSE 0 END, 1 FROM mutations WHERE ${edges}
+       ) AS parts GROUP BY ${keys} HAVING sum(high_or_critical) > 0 ORDER BY 3 DESC, ${keys} LIMIT 10`;
+    const [groups, byActor, byState] = await Promise.all([
       this.dataSource.query(
-        `SELECT to_char(requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, risk_level, category, count(*)::bigint AS mutations, coalesce(sum(estimated_blast_radius), 0)::bigint AS blast_radius
-         FROM mutations WHERE ${inWindow} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+        `SELECT to_char(day AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, risk_level, category, status, sum(mutations)::bigint AS mutations, sum(blast_radius)::bigint AS blast_radius FROM (
+           SELECT day, risk_level, category, status, mutations, blast_radius FROM risk_rollup_daily WHERE ${days}
+           UNION ALL
+           SELECT date_trunc('day', requested_at, 'UTC'), risk_level, category, status, 1, coalesce(estimated_blast_radius, 0) FROM mutations WHERE ${edges}
+         ) AS parts GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
         window,
       ) as Promise<Row[]>,
-      this.dataSource.query(
-        `SELECT actor_id, actor_kind, count(*) FILTER (WHERE risk_level IN ('high', 'critical'))::bigint AS high_or_critical, count(*)::bigint AS mutations
-         FROM mutations WHERE ${inWindow} GROUP BY 1, 2 HAVING count(*) FILTER (WHERE risk_level IN ('high', 'critical')) > 0
-         ORDER BY 3 DESC, 1 LIMIT 10`,
-        window,
-      ) as Promise<Row[]>,
-      this.dataSource.query(
-        `SELECT state_type, state_id, count(*) FILTER (WHERE risk_level IN ('high', 'critical'))::bigint AS high_or_critical, count(*)::bigint AS mutations
-         FROM mutations WHERE ${inWindow} GROUP BY 1, 2 HAVING count(*) FILTER (WHERE risk_level IN ('high', 'critical')) > 0
-         ORDER BY 3 DESC, 1, 2 LIMIT 10`,
-        window,
-      ) as Promise<Row[]>,
-      this.dataSource.query(`SELECT status, count(*)::bigint AS mutations FROM mutations WHERE ${inWindow} GROUP BY 1 ORDER BY 1`, window) as Promise<Row[]>,
+      this.dataSource.query(top('risk_rollup_actor_daily', 'actor_id, actor_kind'), window) as Promise<Row[]>,
+      this.dataSource.query(top('risk_rollup_state_daily', 'state_type, state_id'), window) as Promise<Row[]>,
     ]);
-    const days = byDay.map((row) => ({
-      day: String(row.day),
-      riskLevel: String(row.risk_level),
-      category: String(row.category),
-      mutations: Number(row.mutations),
-      blastRadius: Number(row.blast_radius),
-    }));
+    const byDayKey = new Map<string, { day: string; riskLevel: string; category: string; mutations: number; blastRadius: number }>();
+    const byStatus: Record<string, number> = {};
+    for (const row of groups) {
+      const key = `${String(row.day)}\u0000${String(row.risk_level)}\u0000${String(row.category)}`;
+      const entry = byDayKey.get(key) ?? { day: String(row.day), riskLevel: String(row.risk_level), category: String(row.category), mutations: 0, blastRadius: 0 };
+      entry.mutations += Number(row.mutations);
+      entry.blastRadius += Number(row.blast_radius);
+      byDayKey.set(key, entry);
+      byStatus[String(row.status)] = (byStatus[String(row.status)] ?? 0) + Number(row.mutations);
+    }
+    const dayRows = [...byDayKey.values()];
     const sum = <T>(items: readonly T[], key: (item: T) => string, value: (item: T) => number) =>
       items.reduce<Record<string, number>>((totals, item) => ({ ...totals, [key(item)]: (totals[key(item)] ?? 0) + value(item) }), {});
-    const byCategoryKey = sum(days, (day) => `${day.category}\u0000${day.riskLevel}`, (day) => day.mutations);
-    const blastByCategoryKey = sum(days, (day) => `${day.category}\u0000${day.riskLevel}`, (day) => day.blastRadius);
+    const byCategoryKey = sum(dayRows, (day) => `${day.category}\u0000${day.riskLevel}`, (day) => day.mutations);
+    const blastByCategoryKey = sum(dayRows, (day) => `${day.category}\u0000${day.riskLevel}`, (day) => day.blastRadius);
     return {
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),
       totals: {
-        mutations: days.reduce((total, day) => total + day.mutations, 0),
-        blastRadius: days.reduce((total, day) => total + day.blastRadius, 0),
-        byRiskLevel: sum(days, (day) => day.riskLevel, (day) => day.mutations),
-        byStatus: Object.fromEntries(byStatus.map((row) => [String(row.status), Number(row.mutations)])),
+        mutations: dayRows.reduce((total, day) => total + day.mutations, 0),
+        blastRadius: dayRows.reduce((total, day) => total + day.blastRadius, 0),
+        byRiskLevel: sum(dayRows, (day) => day.riskLevel, (day) => day.mutations),
+        byStatus,
       },
-      byDay: days,
+      byDay: dayRows,
       byCategory: Object.keys(byCategoryKey)
         .sort()
         .map((key) => {
