@@ -11,7 +11,7 @@ import {
 } from '@countersign/domain';
 import type { RecordedEvent } from '@countersign/event-store';
 import type { Projection, SqlExecutor } from './projection.js';
-import { RISK_ROLLUP_TABLES, RollupDeltas, writeRollups, type RollupSource } from './risk-rollups.js';
+import { RISK_ROLLUP_TABLES, RollupDeltas, rebuildRollups, writeRollups, type RollupSource } from './risk-rollups.js';
 
 /** Every column of `mutations`, in the order the batch upsert writes them. */
 const MUTATION_COLUMNS = [
@@ -44,12 +44,15 @@ type DecisionRow = Record<(typeof DECISION_COLUMNS)[number], unknown>;
 export const mutationsProjection: Projection = {
   name: 'mutations',
   tables: ['mutations', 'mutation_timeline', 'approval_decisions', 'mutation_dependencies', ...RISK_ROLLUP_TABLES],
-  async apply(events, sql) {
+  async apply(events, sql, context) {
     const batch = events.filter(isMutationEvent) as unknown as (MutationEvent & RecordedEvent)[];
     if (batch.length === 0) return;
     const rows = await loadRows(sql, batch);
+    // A rebuild derives the rollups once at the end (afterRebuild): in its single transaction, the
+    // same few rollup rows updated batch after batch would pile up row versions nobody can prune.
+    const rollups = context?.rebuilding !== true;
     // The rollups' view of each row as loaded, before the batch changes it in place.
-    const before = new Map<string, RollupSource>([...rows].map(([id, row]) => [id, rollupSource(row)]));
+    const before = rollups ? new Map<string, RollupSource>([...rows].map(([id, row]) => [id, rollupSource(row)])) : undefined;
     const touched = new Set<string>();
     const decisions: DecisionRow[] = [];
     const dependencies: { dependentId: string; dependencyId: string; stateType: string; stateId: string; outcome: string | null }[] = [];
@@ -116,18 +119,21 @@ export const mutationsProjection: Projection = {
     }
 
     const written = [...touched].map((id) => rows.get(id) as MutationRow);
-    const deltas = new RollupDeltas();
-    for (const row of written) {
-      const loaded = before.get(String(row.mutation_id));
-      if (loaded) deltas.add(loaded, -1);
-      deltas.add(row, 1);
-    }
     await writeRows(sql, written);
-    await writeRollups(sql, deltas);
+    if (before) {
+      const deltas = new RollupDeltas();
+      for (const row of written) {
+        const loaded = before.get(String(row.mutation_id));
+        if (loaded) deltas.add(loaded, -1);
+        deltas.add(row, 1);
+      }
+      await writeRollups(sql, deltas);
+    }
     await writeDecisions(sql, decisions);
     await writeTimeline(sql, batch);
     await writeDependencies(sql, dependencies, ended);
   },
+  afterRebuild: rebuildRollups,
 };
 
 /**

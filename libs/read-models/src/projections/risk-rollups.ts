@@ -114,3 +114,26 @@ export async function writeRollups(sql: SqlExecutor, deltas: RollupDeltas): Prom
     );
   }
 }
+
+/**
+ * The rollups derived wholesale from `mutations` (their tables are already empty): what a rebuild
+ * runs once after the last batch. The same aggregates the batch deltas add up to.
+ */
+export async function rebuildRollups(sql: SqlExecutor): Promise<void> {
+  await sql.query(
+    `INSERT INTO risk_rollup_daily (day, risk_level, category, status, mutations, blast_radius)
+     SELECT date_trunc('day', requested_at, 'UTC'), risk_level, category, status, count(*), coalesce(sum(estimated_blast_radius), 0)
+     FROM mutations GROUP BY 1, 2, 3, 4`,
+  );
+  for (const [table, keys] of [
+    ['risk_rollup_actor_daily', 'actor_id, actor_kind'],
+    ['risk_rollup_state_daily', 'state_type, state_id'],
+  ] as const) {
+    await sql.query(
+      `INSERT INTO ${table} (day, ${keys}, mutations, high_or_critical, blast_radius)
+       SELECT date_trunc('day', requested_at, 'UTC'), ${keys}, count(*), count(*) FILTER (WHERE risk_level IN ('high', 'critical')),
+              coalesce(sum(estimated_blast_radius), 0)
+       FROM mutations GROUP BY 1, 2, 3`,
+    );
+  }
+}
