@@ -17,6 +17,11 @@ export {
 } from './event-store.port.js';
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store.js';
 export {
+  EventStoreDbEventStore,
+  type ConnectOptions as EventStoreDbConnectOptions,
+  type EventStoreDbEventStoreOptions,
+} from './eventstoredb/eventstoredb-event-store.js';
+export {
   EventStoreAppendBatch1763800050000,
   EventStoreSchema1763800000000,
   eventStoreMigrations,
