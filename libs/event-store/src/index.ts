@@ -16,6 +16,7 @@ export {
   type SubscribeToAllOptions,
 } from './event-store.port.js';
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store.js';
+export { redactConnectionString as redactEventStoreConnectionString } from './eventstoredb/eventstoredb-event-store.mapping.js';
 export {
   EventStoreDbEventStore,
   type ConnectOptions as EventStoreDbConnectOptions,
