@@ -71,6 +71,24 @@ describe('startStreamedSubscription', () => {
     expect(server.current.closed).toBe(true);
   });
 
+  it('gathers events that keep arriving turn after turn into one batch', async () => {
+    const server = new FakeServer();
+    const batches: number[][] = [];
+    const subscription = startStreamedSubscription(server.open, {
+      batchSize: 10,
+      handler: async (batch) => {
+        batches.push(batch.map((recorded) => recorded.position));
+      },
+    });
+    for (const position of [1, 2, 3, 4]) {
+      server.push(position);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await waitUntil(() => subscription.position === 4, 'the events are handled');
+    await subscription.stop();
+    expect(batches).toEqual([[1, 2, 3, 4]]);
+  });
+
   it('ignores events at or before what it already has (a server replaying its start)', async () => {
     const server = new FakeServer();
     const seen: number[] = [];

@@ -113,8 +113,12 @@ export function startStreamedSubscription(
         });
         continue;
       }
-      // Events pushed in one burst arrive over several callbacks: let them gather into one batch.
-      if (buffered.length < batchSize) await new Promise((resolve) => setImmediate(resolve));
+      // Events pushed in one burst arrive over several callbacks: let them gather into one batch
+      // for as long as more keep coming turn after turn.
+      for (let seen = -1; buffered.length < batchSize && buffered.length !== seen && !abort.signal.aborted; ) {
+        seen = buffered.length;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       const batch = buffered.splice(0, batchSize);
       for (;;) {
         try {
