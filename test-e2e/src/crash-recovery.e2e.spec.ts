@@ -13,7 +13,7 @@ const token = TEST_PRINCIPALS.alice.token;
 /** Boots the built `npm start` entry point as a real process on the embedded PostgreSQL default. */
 async function startProcess(dataDir: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [path.join(root, 'apps/api/dist/main.js')], {
-    env: { ...process.env, DATABASE_URL: '', PORT: String(port), COUNTERSIGN_DATA_DIR: dataDir, COUNTERSIGN_PRINCIPALS: JSON.stringify(Object.values(TEST_PRINCIPALS)), COUNTERSIGN_LOG: 'silent' },
+    env: { ...process.env, DATABASE_URL: '', EVENTSTORE_CONNECTION_STRING: '', PORT: String(port), COUNTERSIGN_DATA_DIR: dataDir, COUNTERSIGN_PRINCIPALS: JSON.stringify(Object.values(TEST_PRINCIPALS)), COUNTERSIGN_LOG: 'silent' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

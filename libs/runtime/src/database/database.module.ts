@@ -22,10 +22,13 @@ class DatabaseShutdown implements OnApplicationShutdown {
   }
 }
 
-/** PostgreSQL for the event store (pg pool) and the read models (TypeORM), schema migrated at start. */
+/**
+ * PostgreSQL for the read models (TypeORM) and, unless `eventStore` is given (EventStoreDB, see
+ * openEventStore), for the event store (pg pool); schema migrated at start.
+ */
 @Module({})
 export class DatabaseModule {
-  static forRoot(options: { url: string; poolSize: number }): DynamicModule {
+  static forRoot(options: { url: string; poolSize: number; eventStore?: EventStore }): DynamicModule {
     return {
       module: DatabaseModule,
       global: true,
@@ -41,7 +44,11 @@ export class DatabaseModule {
             return pool;
           },
         },
-        { provide: EVENT_STORE, inject: [EVENT_STORE_POOL], useFactory: (pool: pg.Pool) => new PostgresEventStore(pool) },
+        {
+          provide: EVENT_STORE,
+          inject: [EVENT_STORE_POOL],
+          useFactory: (pool: pg.Pool) => options.eventStore ?? new PostgresEventStore(pool),
+        },
         { provide: ReadModelQueries, inject: [DataSource], useFactory: (dataSource: DataSource): ReadModelQueries => new PostgresReadModelQueries(dataSource) },
         {
           provide: ParkedEvents,
