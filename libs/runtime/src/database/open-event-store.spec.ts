@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { ConfigError } from '../config/duration.js';
 import { openEventStore } from './open-event-store.js';
 
 describe('openEventStore', () => {
@@ -11,7 +12,9 @@ describe('openEventStore', () => {
   it('fails fast, with the address and no password, when no EventStoreDB answers', async () => {
     const started = Date.now();
     const attempt = openEventStore({ eventStoreConnectionString: 'esdb://admin:changeit@127.0.0.1:1?tls=false' }, () => undefined, 3_000);
-    await expect(attempt).rejects.toThrow(/^cannot reach EventStoreDB at esdb:\/\/admin:\*\*\*@127\.0\.0\.1:1\?tls=false: /);
+    await expect(attempt).rejects.toThrow(/^EVENTSTORE_CONNECTION_STRING: cannot reach EventStoreDB at esdb:\/\/admin:\*\*\*@127\.0\.0\.1:1\?tls=false: /);
+    // A ConfigError: `npm start` prints its message alone, without a stack trace.
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 

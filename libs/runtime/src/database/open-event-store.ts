@@ -1,5 +1,6 @@
 import { EventStoreDbEventStore, redactEventStoreConnectionString, type EventStore } from '@countersign/event-store';
 import type { CountersignConfig } from '../config/countersign-config.js';
+import { ConfigError } from '../config/duration.js';
 
 /**
  * The EventStoreDB event store when EVENTSTORE_CONNECTION_STRING is set, connected and checked
@@ -13,7 +14,13 @@ export async function openEventStore(
 ): Promise<EventStore | undefined> {
   const connectionString = config.eventStoreConnectionString;
   if (!connectionString) return undefined;
-  const store = await EventStoreDbEventStore.connect(connectionString, { connectTimeoutMs });
+  let store: EventStore;
+  try {
+    store = await EventStoreDbEventStore.connect(connectionString, { connectTimeoutMs });
+  } catch (error) {
+    // A setting that points nowhere: one line for the operator, not a stack trace.
+    throw new ConfigError(`EVENTSTORE_CONNECTION_STRING: ${error instanceof Error ? error.message : String(error)}`);
+  }
   log(`using EventStoreDB at ${redactEventStoreConnectionString(connectionString)} as the event store`);
   return store;
 }
