@@ -11,6 +11,7 @@ import {
   type Log,
   type Principal,
 } from '@countersign/runtime';
+import type { EventStore } from '@countersign/event-store';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
@@ -59,6 +60,8 @@ export interface ApiModuleOptions {
   log: Log;
   clock?: Clock;
   ids?: IdGenerator;
+  /** The event store when it is not PostgreSQL's (EVENTSTORE_CONNECTION_STRING, see openEventStore). */
+  eventStore?: EventStore;
 }
 
 /** The HTTP API; on the embedded default it also runs the projection worker in-process. */
@@ -71,7 +74,7 @@ export class ApiModule {
         RuntimeModule.forRoot({ config: options.config, log: options.log, contracts: options.contracts }),
         CqrsModule.forRoot(),
         LanesModule.forRoot({ clock: options.clock, ids: options.ids }),
-        DatabaseModule.forRoot({ url: options.databaseUrl, poolSize: options.config.poolSize }),
+        DatabaseModule.forRoot({ url: options.databaseUrl, poolSize: options.config.poolSize, eventStore: options.eventStore }),
         ...(options.config.runWorker ? [ProjectionWorkerModule] : []),
       ],
       controllers: [

@@ -1,4 +1,4 @@
-import { buildContractRegistry, ConfigError, createLog, loadConfig, loadPrincipals, openDatabase, type DatabaseHandle } from '@countersign/runtime';
+import { buildContractRegistry, ConfigError, createLog, loadConfig, loadPrincipals, openDatabase, openEventStore, type DatabaseHandle } from '@countersign/runtime';
 import { createApiApp } from './create-api-app.js';
 
 /** `npm start`: the API (plus the projection worker) on the embedded PostgreSQL unless DATABASE_URL is set. */
@@ -7,12 +7,20 @@ async function main(): Promise<void> {
   const log = createLog(config.logLevel, 'api');
   const principals = await loadPrincipals({ ...config, embedded: !config.databaseUrl, log });
   const contracts = await buildContractRegistry(config.contractsDir, log);
-  const database: DatabaseHandle = await openDatabase(config, log);
+  const eventStore = await openEventStore(config, log);
+  let database: DatabaseHandle;
+  try {
+    database = await openDatabase(config, log);
+  } catch (error) {
+    await eventStore?.close();
+    throw error;
+  }
   let app: Awaited<ReturnType<typeof createApiApp>>;
   try {
-    app = await createApiApp({ config, databaseUrl: database.url, principals, contracts, log });
+    app = await createApiApp({ config, databaseUrl: database.url, principals, contracts, log, eventStore });
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
+    await eventStore?.close().catch(() => undefined);
     await database.close();
     throw error;
   }

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { buildContractRegistry, ConfigError, createLog, loadConfig, openDatabase } from '@countersign/runtime';
+import { buildContractRegistry, ConfigError, createLog, loadConfig, openDatabase, openEventStore } from '@countersign/runtime';
 import { NestFactory } from '@nestjs/core';
 import { WorkerModule } from './worker.module.js';
 
@@ -7,8 +7,9 @@ import { WorkerModule } from './worker.module.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLog(config.logLevel, 'worker');
+  const eventStore = await openEventStore(config, log);
   const database = await openDatabase(config, log);
-  const app = await NestFactory.createApplicationContext(WorkerModule.register({ databaseUrl: database.url, config, contracts: await buildContractRegistry(config.contractsDir, log), log }), {
+  const app = await NestFactory.createApplicationContext(WorkerModule.register({ databaseUrl: database.url, config, contracts: await buildContractRegistry(config.contractsDir, log), log, eventStore }), {
     logger: config.logLevel === 'silent' ? false : ['error', 'warn'],
   });
   await app.init();

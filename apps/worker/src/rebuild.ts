@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { EVENT_STORE, type EventStore } from '@countersign/event-store';
-import { buildContractRegistry, createLog, loadConfig, openDatabase, ProjectionWorker } from '@countersign/runtime';
+import { buildContractRegistry, countEventsByType, createLog, loadConfig, openDatabase, openEventStore, ProjectionWorker } from '@countersign/runtime';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { WorkerModule } from './worker.module.js';
@@ -12,8 +12,9 @@ import { WorkerModule } from './worker.module.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLog(config.logLevel, 'rebuild');
+  const eventStore = await openEventStore(config, log);
   const database = await openDatabase(config, log);
-  const app = await NestFactory.createApplicationContext(WorkerModule.register({ databaseUrl: database.url, config: { ...config, runWorker: false }, contracts: await buildContractRegistry(config.contractsDir, log), log }), { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(WorkerModule.register({ databaseUrl: database.url, config: { ...config, runWorker: false }, contracts: await buildContractRegistry(config.contractsDir, log), log, eventStore }), { logger: ['error', 'warn'] });
   try {
     const worker = app.get(ProjectionWorker);
     const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : worker.runners.map((runner) => runner.name);
@@ -25,18 +26,25 @@ async function main(): Promise<void> {
       });
       process.stdout.write(`\r${name}: rebuilt from ${result.events} events up to position ${result.position} in ${Date.now() - started} ms\n`);
     }
-    await checkCounts(app.get(DataSource), app.get<EventStore>(EVENT_STORE));
+    await checkCounts(app.get(DataSource), app.get<EventStore>(EVENT_STORE), eventStore === undefined);
   } finally {
     await app.close();
     await database.close();
   }
 }
 
-/** The final count check: read models must hold exactly what the log says. */
-async function checkCounts(dataSource: DataSource, eventStore: EventStore): Promise<void> {
-  const [{ requested, applied }] = (await dataSource.query(
-    `SELECT count(*) FILTER (WHERE event_type = 'MutationRequested')::int AS requested, count(*) FILTER (WHERE event_type = 'MutationApplied')::int AS applied FROM es_events`,
-  )) as { requested: number; applied: number }[];
+/**
+ * The final count check: read models must hold exactly what the log says. The log is counted by
+ * event type, not derived from positions (EventStoreDB's skip numbers): in SQL when the log is
+ * PostgreSQL's, through the event store otherwise.
+ */
+async function checkCounts(dataSource: DataSource, eventStore: EventStore, logInPostgres: boolean): Promise<void> {
+  const { requested, applied } = logInPostgres
+    ? await countInPostgres(dataSource)
+    : await countEventsByType(eventStore, ['MutationRequested', 'MutationApplied']).then((counts) => ({
+        requested: counts.MutationRequested,
+        applied: counts.MutationApplied,
+      }));
   const [{ mutations }] = (await dataSource.query('SELECT count(*)::int AS mutations FROM mutations')) as { mutations: number }[];
   const [{ history }] = (await dataSource.query('SELECT count(*)::int AS history FROM state_history')) as { history: number }[];
   const [{ versions }] = (await dataSource.query('SELECT coalesce(sum(version), 0)::int AS versions FROM states')) as { versions: number }[];
@@ -54,6 +62,13 @@ async function checkCounts(dataSource: DataSource, eventStore: EventStore): Prom
   }
   process.stdout.write(`log head position ${head}\n`);
   if (failed) process.exitCode = 2;
+}
+
+async function countInPostgres(dataSource: DataSource): Promise<{ requested: number; applied: number }> {
+  const [counts] = (await dataSource.query(
+    `SELECT count(*) FILTER (WHERE event_type = 'MutationRequested')::int AS requested, count(*) FILTER (WHERE event_type = 'MutationApplied')::int AS applied FROM es_events`,
+  )) as { requested: number; applied: number }[];
+  return counts;
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,10 @@
-/** Global log position: 1 for the first event, assigned in commit order, gap-free (ADR 0002). */
+/**
+ * Global log position, ascending in the order readers see the log; 0 means "before the first
+ * event". The PostgreSQL adapter numbers events 1, 2, 3… without gaps (ADR 0002); the
+ * EventStoreDB adapter uses $all commit positions, which ascend but skip (ADR 0010). Treat a
+ * position as an opaque, comparable value: never do arithmetic on it, and pass only 0 or a
+ * position this store returned as `after`.
+ */
 export type LogPosition = number;
 
 export interface EventMetadata {
@@ -48,16 +54,19 @@ export interface ReadStreamOptions {
 }
 
 export interface ReadAllOptions {
-  /** Exclusive; defaults to 0 (the start of the log). */
+  /** Exclusive; 0 (the default, the start of the log) or a position this store returned. */
   after?: LogPosition;
   maxCount?: number;
 }
 
 export interface SubscribeToAllOptions {
-  /** Exclusive; defaults to 0 (the start of the log). */
+  /** Exclusive; 0 (the default, the start of the log) or a position this store returned. */
   after?: LogPosition;
   batchSize?: number;
-  /** Receives ascending, gap-free batches; a rejection makes the batch come again after a backoff. */
+  /**
+   * Receives batches in log order, each event once, none skipped (positions ascend; gap-free on
+   * PostgreSQL); a rejection makes the batch come again after a backoff.
+   */
   handler: (batch: RecordedEvent[]) => Promise<void>;
   onError?: (error: unknown) => void;
 }
@@ -69,7 +78,10 @@ export interface EventSubscription {
   stop(): Promise<void>;
 }
 
-/** Append-only log of streams with a global, commit-ordered position. */
+/**
+ * Append-only log of streams with a global, commit-ordered position. A reader following
+ * positions never misses an event that commits late with a lower position.
+ */
 export interface EventStore {
   appendToStream(streamName: string, events: NewEvent[], options?: AppendOptions): Promise<AppendResult>;
   /** Returns [] when the stream does not exist. */
@@ -99,7 +111,8 @@ export class StreamRevisionConflictError extends Error {
 
 /**
  * Some of the appended event ids already exist, but not as this exact append to this stream,
- * so the call is neither new nor a retry.
+ * so the call is neither new nor a retry. PostgreSQL checks ids across the whole log;
+ * EventStoreDB only within the target stream (ADR 0010).
  */
 export class IdempotencyMismatchError extends Error {
   readonly code = 'event_id_reused';

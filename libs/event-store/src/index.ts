@@ -16,6 +16,12 @@ export {
   type SubscribeToAllOptions,
 } from './event-store.port.js';
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store.js';
+export { redactConnectionString as redactEventStoreConnectionString } from './eventstoredb/eventstoredb-event-store.mapping.js';
+export {
+  EventStoreDbEventStore,
+  type ConnectOptions as EventStoreDbConnectOptions,
+  type EventStoreDbEventStoreOptions,
+} from './eventstoredb/eventstoredb-event-store.js';
 export {
   EventStoreAppendBatch1763800050000,
   EventStoreSchema1763800000000,

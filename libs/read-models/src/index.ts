@@ -9,6 +9,7 @@ export { allProjections } from './projections/all-projections.js';
 export { ProjectionRunner, POISON_AFTER_FAILURES, isTransient, type ProjectionRunnerOptions, type RebuildProgress } from './runner/projection-runner.js';
 export { ParkedEvents, type ParkedEvent, type RetryOutcome } from './runner/parked-events.js';
 export { InvalidQueryError, encodeCursor, decodeCursor } from './queries/cursor.js';
+export { PostgresReadModelQueries } from './queries/read-model-queries.js';
 export {
   ReadModelQueries,
   type MutationFilters,
@@ -22,7 +23,7 @@ export {
   type StateHistoryItem,
   type StateRecord,
   type TimelineEntry,
-} from './queries/read-model-queries.js';
+} from './queries/read-model-queries.port.js';
 
 export { batchesProjection } from './projections/batches.projection.js';
 export { BatchQueries, type BatchRecord, type BatchFilters } from './queries/batch-queries.js';

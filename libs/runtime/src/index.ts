@@ -1,6 +1,7 @@
 export { loadConfig, type CountersignConfig } from './config/countersign-config.js';
 export { parseDuration, ConfigError } from './config/duration.js';
 export { openDatabase, type DatabaseHandle } from './database/open-database.js';
+export { openEventStore } from './database/open-event-store.js';
 export { createDataSource, runMigrations, allMigrations } from './database/migrations.js';
 export { DatabaseModule, EVENT_STORE_POOL } from './database/database.module.js';
 export { ContractRegistry } from './contracts/contract-registry.js';
@@ -18,6 +19,7 @@ export { RuntimeModule } from './runtime.module.js';
 export { RUNTIME_CONFIG } from './config/countersign-config.js';
 export { PendingCommands, type MutationAddress } from './lanes/pending-commands.js';
 export { TimerWorker } from './worker/timer-worker.js';
+export { countEventsByType } from './worker/count-events.js';
 export { ExecutionGate, OverCapacityError, EXECUTION_GATE, type GateOptions } from './protocol/execution-gate.js';
 export { IdempotencyStore, requestFingerprint, type Claim, type StoredResponse } from './protocol/idempotency-store.js';
 export { IDEMPOTENCY_SCHEMA_SQL, IdempotencyKeys1763800400000 } from './protocol/idempotency-schema.js';

@@ -11,6 +11,7 @@ export async function startApiProcess(dataDir: string, port: number, env: Record
     env: {
       ...process.env,
       DATABASE_URL: '',
+      EVENTSTORE_CONNECTION_STRING: '',
       PORT: String(port),
       COUNTERSIGN_DATA_DIR: dataDir,
       COUNTERSIGN_PRINCIPALS: JSON.stringify(Object.values(TEST_PRINCIPALS)),

@@ -2,7 +2,7 @@ import { creditLimitContract, featureFlagContract } from '@countersign/contracts
 import type { Actor, Contract } from '@countersign/domain';
 import { createTestDatabase } from '@countersign/persistence/testing';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ReadModelQueries } from '../queries/read-model-queries.js';
+import { PostgresReadModelQueries } from '../queries/read-model-queries.js';
 import { ProjectionRunner } from '../runner/projection-runner.js';
 import { accessPolicyContract, connectReadModels, laneScenario, normalizeRow, type LaneScenario, type ReadModelsConnection } from '../testing/index.js';
 import { allProjections } from './all-projections.js';
@@ -238,7 +238,7 @@ describe('approval_decisions', () => {
     });
 
     // The timeline shows each step, in order.
-    const found = await new ReadModelQueries(connection.dataSource).getMutation(mutationId);
+    const found = await new PostgresReadModelQueries(connection.dataSource).getMutation(mutationId);
     expect(found?.timeline.map((entry) => [entry.type, entry.at])).toEqual([
       ['MutationRequested', at(1)],
       ['MutationAccepted', at(1)],

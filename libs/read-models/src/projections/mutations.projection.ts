@@ -11,6 +11,7 @@ import {
 } from '@countersign/domain';
 import type { RecordedEvent } from '@countersign/event-store';
 import type { Projection, SqlExecutor } from './projection.js';
+import { RISK_ROLLUP_TABLES, RollupDeltas, rebuildRollups, writeRollups, type RollupSource } from './risk-rollups.js';
 
 /** Every column of `mutations`, in the order the batch upsert writes them. */
 const MUTATION_COLUMNS = [
@@ -32,8 +33,9 @@ type DecisionRow = Record<(typeof DECISION_COLUMNS)[number], unknown>;
 
 /**
  * One row per mutation (`mutations`), its timeline (`mutation_timeline`), every approval
- * decision (`approval_decisions`) and the dependency saga's rendezvous (`mutation_dependencies`,
- * which needs each dependency's status at the same point of the log).
+ * decision (`approval_decisions`), the dependency saga's rendezvous (`mutation_dependencies`,
+ * which needs each dependency's status at the same point of the log) and the daily risk rollups
+ * (risk-rollups.ts).
  *
  * Set-based: a batch reads the rows it touches with one query, folds its events into them in
  * memory in log order, and writes each table with one statement, so the cost per batch does not
@@ -42,11 +44,16 @@ type DecisionRow = Record<(typeof DECISION_COLUMNS)[number], unknown>;
  */
 export const mutationsProjection: Projection = {
   name: 'mutations',
-  tables: ['mutations', 'mutation_timeline', 'approval_decisions', 'mutation_dependencies'],
-  async apply(events, sql) {
+  tables: ['mutations', 'mutation_timeline', 'approval_decisions', 'mutation_dependencies', ...RISK_ROLLUP_TABLES],
+  async apply(events, sql, context) {
     const batch = events.filter(isMutationEvent) as unknown as (MutationEvent & RecordedEvent)[];
     if (batch.length === 0) return;
     const rows = await loadRows(sql, batch);
+    // A rebuild derives the rollups once at the end (afterRebuild): in its single transaction, the
+    // same few rollup rows updated batch after batch would pile up row versions nobody can prune.
+    const rollups = context?.rebuilding !== true;
+    // The rollups' view of each row as loaded, before the batch changes it in place.
+    const before = rollups ? new Map<string, RollupSource>([...rows].map(([id, row]) => [id, rollupSource(row)])) : undefined;
     const touched = new Set<string>();
     const decisions: DecisionRow[] = [];
     const dependencies: { dependentId: string; dependencyId: string; stateType: string; stateId: string; outcome: string | null }[] = [];
@@ -112,11 +119,22 @@ export const mutationsProjection: Projection = {
       touched.add(mutationId);
     }
 
-    await writeRows(sql, [...touched].map((id) => rows.get(id) as MutationRow));
+    const written = [...touched].map((id) => rows.get(id) as MutationRow);
+    await writeRows(sql, written);
+    if (before) {
+      const deltas = new RollupDeltas();
+      for (const row of written) {
+        const loaded = before.get(String(row.mutation_id));
+        if (loaded) deltas.add(loaded, -1);
+        deltas.add(row, 1);
+      }
+      await writeRollups(sql, deltas);
+    }
     await writeDecisions(sql, decisions);
     await writeTimeline(sql, batch);
     await writeDependencies(sql, dependencies, ended);
   },
+  afterRebuild: rebuildRollups,
 };
 
 /**
@@ -284,6 +302,11 @@ function foldIntoRow(row: MutationRow, event: MutationEvent, position: number): 
       throw new Error(`unknown event ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+function rollupSource(row: MutationRow): RollupSource {
+  const { requested_at, risk_level, category, status, actor_id, actor_kind, state_type, state_id, estimated_blast_radius } = row;
+  return { requested_at, risk_level, category, status, actor_id, actor_kind, state_type, state_id, estimated_blast_radius };
 }
 
 /** A terminal status: the outcome (why) is kept in `outcome`, denials also in `denial`. */

@@ -13,5 +13,15 @@ export interface Projection {
   readonly name: string;
   /** Tables owned by this projection, emptied on rebuild. */
   readonly tables: readonly string[];
-  apply(events: readonly RecordedEvent[], sql: SqlExecutor): Promise<void>;
+  apply(events: readonly RecordedEvent[], sql: SqlExecutor, context?: ApplyContext): Promise<void>;
+  /**
+   * Rebuild only, after the last batch and in the same transaction: fills whatever the projection
+   * chose to derive wholesale from its other tables instead of batch by batch (`rebuilding`).
+   */
+  afterRebuild?(sql: SqlExecutor): Promise<void>;
+}
+
+export interface ApplyContext {
+  /** The batch is part of a rebuild, which calls `afterRebuild` once the whole log is applied. */
+  rebuilding: boolean;
 }

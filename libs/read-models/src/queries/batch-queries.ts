@@ -1,7 +1,7 @@
 import { describeBatch, type BatchState, type BatchView } from '@countersign/domain';
 import type { DataSource } from 'typeorm';
 import { decodeCursor, encodeCursor, InvalidQueryError } from './cursor.js';
-import type { Page, PageRequest } from './read-model-queries.js';
+import type { Page, PageRequest } from './read-model-queries.port.js';
 
 /** A batch as the API shows it, with the log position of its latest event. */
 export type BatchRecord = BatchView & { position: number };

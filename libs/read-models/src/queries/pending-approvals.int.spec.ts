@@ -6,7 +6,8 @@ import { allProjections } from '../projections/all-projections.js';
 import { ProjectionRunner } from '../runner/projection-runner.js';
 import { accessPolicyContract, connectReadModels, laneScenario, type LaneScenario, type ReadModelsConnection } from '../testing/index.js';
 import { encodeCursor, InvalidQueryError } from './cursor.js';
-import { ReadModelQueries, type PendingApproval } from './read-model-queries.js';
+import { PostgresReadModelQueries } from './read-model-queries.js';
+import type { PendingApproval, ReadModelQueries } from './read-model-queries.port.js';
 
 const CREDIT_LIMIT = creditLimitContract as unknown as Contract<unknown>;
 const ACCESS_POLICY = accessPolicyContract as unknown as Contract<unknown>;
@@ -92,7 +93,7 @@ beforeAll(async () => {
     await database.drop();
   };
   await setUp(connection, laneScenario(connection.eventStore, { seed: 77, approvalTtlMs: TTL_MS }));
-  queries = new ReadModelQueries(connection.dataSource);
+  queries = new PostgresReadModelQueries(connection.dataSource);
 });
 
 afterAll(() => cleanup());

@@ -6,7 +6,8 @@ import { allProjections } from '../projections/all-projections.js';
 import { ProjectionRunner } from '../runner/projection-runner.js';
 import { connectReadModels, seedMutations, type ReadModelsConnection, type SeededMutation } from '../testing/index.js';
 import { encodeCursor, InvalidQueryError } from './cursor.js';
-import { ReadModelQueries, type MutationFilters, type MutationRecord } from './read-model-queries.js';
+import { PostgresReadModelQueries } from './read-model-queries.js';
+import type { MutationFilters, MutationRecord, ReadModelQueries } from './read-model-queries.port.js';
 
 const PROJECTIONS = allProjections.map((projection) => projection.name);
 const cleanups: (() => Promise<void>)[] = [];
@@ -26,7 +27,7 @@ async function openProjectedDatabase(): Promise<{ connection: ReadModelsConnecti
     await Promise.all(runners.map((runner) => runner.stop()));
   });
   await Promise.all(runners.map((runner) => runner.start()));
-  return { connection, runners, queries: new ReadModelQueries(connection.dataSource) };
+  return { connection, runners, queries: new PostgresReadModelQueries(connection.dataSource) };
 }
 
 async function projected(connection: ReadModelsConnection, runners: readonly ProjectionRunner[]): Promise<number> {
@@ -102,6 +103,39 @@ async function walkPages(queries: ReadModelQueries, filters: MutationFilters, li
     await betweenPages?.();
   }
   throw new Error('pagination did not end');
+}
+
+const count = <K extends string>(items: readonly SeededMutation[], key: (m: SeededMutation) => K) =>
+  items.reduce<Record<string, number>>((totals, m) => ({ ...totals, [key(m)]: (totals[key(m)] ?? 0) + 1 }), {});
+const highOrCritical = (m: SeededMutation) => m.classification.riskLevel === 'high' || m.classification.riskLevel === 'critical';
+
+/** The risk report for [from, to) against an independent count of the seeded mutations; returns those in the window. */
+async function expectRiskReport(queries: ReadModelQueries, seeded: readonly SeededMutation[], from: string, to: string): Promise<SeededMutation[]> {
+  const inWindow = seeded.filter((m) => Date.parse(m.requestedAt) >= Date.parse(from) && Date.parse(m.requestedAt) < Date.parse(to));
+  const report = await queries.riskReport(from, to);
+  expect(report.totals).toEqual({
+    mutations: inWindow.length,
+    blastRadius: inWindow.reduce((total, m) => total + m.classification.estimatedBlastRadius, 0),
+    byRiskLevel: count(inWindow, (m) => m.classification.riskLevel),
+    byStatus: count(inWindow, (m) => m.status),
+  });
+  const dayKey = (m: SeededMutation) => `${m.requestedAt.slice(0, 10)}|${m.classification.riskLevel}|${m.classification.category}`;
+  expect(Object.fromEntries(report.byDay.map((row) => [`${row.day}|${row.riskLevel}|${row.category}`, row.mutations]))).toEqual(count(inWindow, dayKey));
+  expect(report.byDay.map((row) => `${row.day}|${row.riskLevel}|${row.category}`)).toEqual(Object.keys(count(inWindow, dayKey)).sort());
+  expect(Object.fromEntries(report.byCategory.map((row) => [`${row.category}|${row.riskLevel}`, row.mutations]))).toEqual(
+    count(inWindow, (m) => `${m.classification.category}|${m.classification.riskLevel}`),
+  );
+  const actorHigh = count(inWindow.filter(highOrCritical), (m) => m.actor.id);
+  const expectedActors = Object.entries(actorHigh).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 10);
+  expect(report.topActors.map((row) => [row.actorId, row.highOrCritical])).toEqual(expectedActors);
+  for (const row of report.topActors) expect(row.mutations).toBe(inWindow.filter((m) => m.actor.id === row.actorId).length);
+  const stateHigh = count(inWindow.filter(highOrCritical), (m) => `${m.stateType}|${m.stateId}`);
+  expect(report.topStates.map((row) => row.highOrCritical)).toEqual(Object.values(stateHigh).sort((a, b) => b - a).slice(0, 10));
+  for (const row of report.topStates) {
+    expect(stateHigh[`${row.stateType}|${row.stateId}`]).toBe(row.highOrCritical);
+    expect(row.mutations).toBe(inWindow.filter((m) => m.stateType === row.stateType && m.stateId === row.stateId).length);
+  }
+  return inWindow;
 }
 
 describe('ReadModelQueries over a seeded log', () => {
@@ -222,37 +256,14 @@ describe('ReadModelQueries over a seeded log', () => {
     const byTime = newestFirst(seeded);
     const from = byTime[Math.floor(byTime.length * 0.8)]!.requestedAt;
     const to = byTime[Math.floor(byTime.length * 0.1)]!.requestedAt;
-    const inWindow = seeded.filter((m) => Date.parse(m.requestedAt) >= Date.parse(from) && Date.parse(m.requestedAt) < Date.parse(to));
-    const report = await queries.riskReport(from, to);
-
-    const count = <K extends string>(items: readonly SeededMutation[], key: (m: SeededMutation) => K) =>
-      items.reduce<Record<string, number>>((totals, m) => ({ ...totals, [key(m)]: (totals[key(m)] ?? 0) + 1 }), {});
-    const high = (m: SeededMutation) => m.classification.riskLevel === 'high' || m.classification.riskLevel === 'critical';
-    expect(report.totals).toEqual({
-      mutations: inWindow.length,
-      blastRadius: inWindow.reduce((total, m) => total + m.classification.estimatedBlastRadius, 0),
-      byRiskLevel: count(inWindow, (m) => m.classification.riskLevel),
-      byStatus: count(inWindow, (m) => m.status),
-    });
-    const dayKey = (m: SeededMutation) => `${m.requestedAt.slice(0, 10)}|${m.classification.riskLevel}|${m.classification.category}`;
-    expect(Object.fromEntries(report.byDay.map((row) => [`${row.day}|${row.riskLevel}|${row.category}`, row.mutations]))).toEqual(count(inWindow, dayKey));
-    expect(Object.fromEntries(report.byCategory.map((row) => [`${row.category}|${row.riskLevel}`, row.mutations]))).toEqual(
-      count(inWindow, (m) => `${m.classification.category}|${m.classification.riskLevel}`),
-    );
-    const actorHigh = count(inWindow.filter(high), (m) => m.actor.id);
-    const expectedActors = Object.entries(actorHigh).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 10);
-    expect(report.topActors.map((row) => [row.actorId, row.highOrCritical])).toEqual(expectedActors);
-    const stateHigh = count(inWindow.filter(high), (m) => `${m.stateType}|${m.stateId}`);
-    const topStateCounts = report.topStates.map((row) => row.highOrCritical);
-    expect(topStateCounts).toEqual(Object.values(stateHigh).sort((a, b) => b - a).slice(0, 10));
-    for (const row of report.topStates) expect(stateHigh[`${row.stateType}|${row.stateId}`]).toBe(row.highOrCritical);
-    expect(inWindow.filter(high).length).toBeGreaterThan(0);
+    const inWindow = await expectRiskReport(queries, seeded, from, to);
+    expect(inWindow.filter(highOrCritical).length).toBeGreaterThan(0);
 
     // The documented views give the same numbers for dashboards that query SQL directly.
     const viewTotals = (await connection.dataSource.query('SELECT coalesce(sum(mutations), 0)::int AS n, coalesce(sum(blast_radius), 0)::int AS blast FROM risk_daily')) as { n: number; blast: number }[];
     expect(viewTotals[0]).toEqual({ n: seeded.length, blast: seeded.reduce((total, m) => total + m.classification.estimatedBlastRadius, 0) });
     const actorView = (await connection.dataSource.query('SELECT actor_id, sum(high_or_critical)::int AS n FROM risk_actor_daily GROUP BY 1 HAVING sum(high_or_critical) > 0')) as { actor_id: string; n: number }[];
-    expect(Object.fromEntries(actorView.map((row) => [row.actor_id, row.n]))).toEqual(count(seeded.filter(high), (m) => m.actor.id));
+    expect(Object.fromEntries(actorView.map((row) => [row.actor_id, row.n]))).toEqual(count(seeded.filter(highOrCritical), (m) => m.actor.id));
     const stateView = (await connection.dataSource.query('SELECT sum(mutations)::int AS n FROM risk_state_daily')) as { n: number }[];
     expect(stateView[0]?.n).toBe(seeded.length);
     const speed = (await connection.dataSource.query('SELECT count(*)::int AS n, bool_and(wait_seconds >= 0) AS ok FROM approval_speed')) as { n: number; ok: boolean }[];
@@ -448,5 +459,64 @@ describe('ReadModelQueries pagination while mutations keep arriving', () => {
     expect(seen.filter((id) => existing.has(id))).toEqual(newestFirst(before.mutations).map((mutation) => mutation.mutationId));
     // Some of the newcomers sorted behind the cursor and were picked up on later pages.
     expect(seen.length).toBeGreaterThan(existing.size);
+  });
+});
+
+describe('risk report and daily rollups over several days', () => {
+  let connection: ReadModelsConnection;
+  let runners: ProjectionRunner[];
+  let queries: ReadModelQueries;
+  let seeded: SeededMutation[];
+
+  beforeAll(async () => {
+    ({ connection, runners, queries } = await openProjectedDatabase());
+    // 20 minutes per step: about four days of requests, so windows hold whole days and partial ones.
+    seeded = (await seedMutations(connection.eventStore, { count: 300, states: 9, seed: 77_001, actors: 8, stepMs: 1_200_000, start: '2031-03-01T07:30:00.000Z' })).mutations;
+    await projected(connection, runners);
+  });
+
+  it('keeps each rollup equal to the aggregate of the mutations rows it summarises, statuses that moved included', async () => {
+    const aggregate = (sql: string) => connection.dataSource.query(sql) as Promise<Record<string, unknown>[]>;
+    expect(await aggregate('SELECT day, risk_level, category, status, mutations::int, blast_radius::int FROM risk_rollup_daily ORDER BY 1, 2, 3, 4')).toEqual(
+      await aggregate(
+        `SELECT date_trunc('day', requested_at, 'UTC') AS day, risk_level, category, status, count(*)::int AS mutations, coalesce(sum(estimated_blast_radius), 0)::int AS blast_radius
+         FROM mutations GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+      ),
+    );
+    for (const [table, keys] of [
+      ['risk_rollup_actor_daily', 'actor_id, actor_kind'],
+      ['risk_rollup_state_daily', 'state_type, state_id'],
+    ] as const) {
+      expect(await aggregate(`SELECT day, ${keys}, mutations::int, high_or_critical::int, blast_radius::int FROM ${table} ORDER BY 1, 2, 3`)).toEqual(
+        await aggregate(
+          `SELECT date_trunc('day', requested_at, 'UTC') AS day, ${keys}, count(*)::int AS mutations,
+                  count(*) FILTER (WHERE risk_level IN ('high', 'critical'))::int AS high_or_critical, coalesce(sum(estimated_blast_radius), 0)::int AS blast_radius
+           FROM mutations GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+        ),
+      );
+    }
+    // Statuses moved after the request (pending, then decided) and the rollup followed without leaving empty keys.
+    expect(new Set(seeded.map((m) => m.status)).size).toBeGreaterThan(3);
+    expect(await aggregate('SELECT 1 FROM risk_rollup_daily WHERE mutations <= 0')).toEqual([]);
+  });
+
+  it('answers windows of whole days, partial days at either edge, a single partial day and an empty window exactly', async () => {
+    const first = Date.parse(seeded[0]!.requestedAt);
+    const last = Date.parse(seeded.at(-1)!.requestedAt);
+    const days = Math.floor((last - first) / 86_400_000);
+    expect(days).toBeGreaterThanOrEqual(3);
+    const midnight = (offsetDays: number) => new Date(Math.ceil(first / 86_400_000) * 86_400_000 + offsetDays * 86_400_000).toISOString();
+    const hours = (iso: string, count: number) => new Date(Date.parse(iso) + count * 3_600_000).toISOString();
+    const windows: [string, string][] = [
+      [midnight(0), midnight(2)], // whole days only
+      [hours(midnight(0), -5), hours(midnight(2), 7)], // partial days at both edges
+      [hours(midnight(1), 3), hours(midnight(1), 20)], // inside one day
+      [hours(midnight(0), -2), midnight(1)], // partial start, whole day
+      [new Date(first).toISOString(), new Date(last + 1).toISOString()], // everything
+      [midnight(1), midnight(1)], // empty
+    ];
+    let covered = 0;
+    for (const [from, to] of windows) covered += (await expectRiskReport(queries, seeded, from, to)).length;
+    expect(covered).toBeGreaterThan(seeded.length);
   });
 });

@@ -1,181 +1,19 @@
 import type { DataSource } from 'typeorm';
 import { decodeCursor, encodeCursor, InvalidQueryError } from './cursor.js';
-
-export interface MutationFilters {
-  actor?: string;
-  actorKind?: string;
-  stateType?: string;
-  stateId?: string;
-  transition?: string;
-  status?: string;
-  category?: string;
-  riskLevel?: string;
-  sideEffectSeverity?: string;
-  /** Any of these tags. */
-  tag?: string[];
-  /** All of these tags. */
-  tags?: string[];
-  /** At or after (ISO 8601), on the time named by `timeField`. */
-  from?: string;
-  /** Before (ISO 8601), on the time named by `timeField`. */
-  to?: string;
-  /** Which time `from`/`to` apply to: when it was requested (default) or applied (only applied mutations match). */
-  timeField?: 'requested' | 'applied';
-  /** Equality on top-level metadata keys; a value that reads as a number, boolean or null also matches that JSON value. */
-  metadata?: Record<string, string>;
-  /** Estimated blast radius at least / at most. */
-  blastRadiusMin?: number;
-  blastRadiusMax?: number;
-  /** Words that must all occur in the reason (PostgreSQL `simple` text search: case-insensitive, whole words). */
-  q?: string;
-}
-
-/** The risk report over a time window of requests (GET /v1/reports/risk). */
-export interface RiskReport {
-  from: string;
-  to: string;
-  totals: { mutations: number; blastRadius: number; byRiskLevel: Record<string, number>; byStatus: Record<string, number> };
-  /** Counts per day (UTC), risk level and category. */
-  byDay: { day: string; riskLevel: string; category: string; mutations: number; blastRadius: number }[];
-  /** Counts per category and risk level. */
-  byCategory: { category: string; riskLevel: string; mutations: number; blastRadius: number }[];
-  /** Actors and states with the most high or critical mutations (at most 10 each). */
-  topActors: { actorId: string; actorKind: string; highOrCritical: number; mutations: number }[];
-  topStates: { stateType: string; stateId: string; highOrCritical: number; mutations: number }[];
-}
-
-/** One approve or reject, for "who approved what, how fast" (GET /v1/approvals/decisions). */
-export interface ApprovalDecisionRecord {
-  mutationId: string;
-  position: number;
-  stateType: string;
-  stateId: string;
-  transition: string;
-  requestedBy: string;
-  requestedAt: string;
-  approver: { id: string; kind: string };
-  step: number;
-  role: string;
-  decision: 'approve' | 'reject';
-  comment: string | null;
-  decidedAt: string;
-  /** How long after the request it was decided. */
-  waitMs: number;
-}
-
-export interface ApprovalDecisionFilters {
-  approver?: string;
-  role?: string;
-  decision?: 'approve' | 'reject';
-  stateType?: string;
-  /** Decided at or after / before (ISO 8601). */
-  from?: string;
-  to?: string;
-}
-
-export interface PageRequest {
-  limit: number;
-  cursor?: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-export interface MutationRecord {
-  mutationId: string;
-  stateType: string;
-  stateId: string;
-  transition: string;
-  status: string;
-  actor: { id: string; kind: string; roles: string[] };
-  reason: string | null;
-  category: string;
-  riskLevel: string;
-  sideEffectSeverity: string;
-  tags: string[];
-  metadata: Record<string, unknown>;
-  estimatedBlastRadius: number;
-  payload: unknown;
-  evaluation: unknown;
-  requirements: unknown[] | null;
-  denial: unknown;
-  diff: unknown[] | null;
-  planHash: string;
-  baseVersion: number;
-  expectedVersion: number | null;
-  stateVersion: number | null;
-  idempotencyKey: string | null;
-  dependsOn: string[];
-  notBefore: string | null;
-  requestedAt: string;
-  expiresAt: string | null;
-  appliedAt: string | null;
-  finishedAt: string | null;
-  position: number;
-  /** Approval progress of a pending mutation. */
-  approvals: { approverId: string; step: number; role: string; approvedAt: string }[];
-  currentStep: { index: number; role: string } | null;
-  passedChecks: string[];
-  scheduleReached: boolean;
-  /** Why it ended (rejected, expired, cancelled, conflicted, failed, denied). */
-  outcome: Record<string, unknown> | null;
-  /** The mutation this one undoes (a compensation), else null. */
-  compensates: string | null;
-  /** The mutation that undid this one (status `compensated`), else null. */
-  compensatedBy: string | null;
-  /** The batch this mutation is a step of, else null. */
-  batchId: string | null;
-  batchStep: number | null;
-}
-
-export interface PendingApproval {
-  mutationId: string;
-  stateType: string;
-  stateId: string;
-  transition: string;
-  requestedBy: { id: string; kind: string };
-  reason: string | null;
-  riskLevel: string;
-  category: string;
-  tags: string[];
-  payload: unknown;
-  diff: unknown[] | null;
-  requirements: unknown[];
-  currentStep: { index: number; role: string };
-  approvals: { approverId: string; step: number; role: string; approvedAt: string }[];
-  requestedAt: string;
-  expiresAt: string;
-  timeLeftMs: number;
-}
-
-export interface TimelineEntry {
-  type: string;
-  at: string;
-  position: number;
-  data: Record<string, unknown>;
-}
-
-export interface StateRecord {
-  stateType: string;
-  stateId: string;
-  state: unknown;
-  version: number;
-  lastMutationId: string;
-  updatedAt: string;
-  position: number;
-}
-
-export interface StateHistoryItem {
-  version: number;
-  mutationId: string;
-  transition: string;
-  diff: unknown[];
-  actor: { id: string; kind: string };
-  appliedAt: string;
-  position: number;
-}
+import {
+  ReadModelQueries,
+  type ApprovalDecisionFilters,
+  type ApprovalDecisionRecord,
+  type MutationFilters,
+  type MutationRecord,
+  type Page,
+  type PageRequest,
+  type PendingApproval,
+  type RiskReport,
+  type StateHistoryItem,
+  type StateRecord,
+  type TimelineEntry,
+} from './read-model-queries.port.js';
 
 type Row = Record<string, unknown>;
 
@@ -228,11 +66,28 @@ function metadataCandidates(value: string): unknown[] {
   return candidates;
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * The whole UTC days inside [from, to), as [fullFrom, fullTo); when there are none, both are `to`
+ * (so the rollups contribute nothing and the edge [from, to) covers the window).
+ */
+export function wholeDays(from: string, to: string): { fullFrom: string; fullTo: string } {
+  const start = Date.parse(from);
+  const end = Date.parse(to);
+  const fullFrom = Math.ceil(start / DAY_MS) * DAY_MS;
+  const fullTo = Math.floor(end / DAY_MS) * DAY_MS;
+  if (!(fullFrom < fullTo)) return { fullFrom: new Date(end).toISOString(), fullTo: new Date(end).toISOString() };
+  return { fullFrom: new Date(fullFrom).toISOString(), fullTo: new Date(fullTo).toISOString() };
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Read-side queries: plain SQL over the read models (no domain involved). */
-export class ReadModelQueries {
-  constructor(private readonly dataSource: DataSource) {}
+/** The query port answered with plain SQL over the PostgreSQL read models (no domain involved). */
+export class PostgresReadModelQueries extends ReadModelQueries {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
 
   async getMutation(mutationId: string): Promise<(MutationRecord & { timeline: TimelineEntry[] }) | null> {
     const rows = (await this.dataSource.query('SELECT * FROM mutations WHERE mutation_id = $1', [mutationId])) as Row[];
@@ -338,49 +193,59 @@ export class ReadModelQueries {
 
   /** The risk report for requests in [from, to): totals, per day/level/category, top actors and states by high/critical. */
   async riskReport(from: string, to: string): Promise<RiskReport> {
-    const window = [from, to];
-    const inWindow = 'requested_at >= $1 AND requested_at < $2';
-    const [byDay, byActor, byState, byStatus] = await Promise.all([
+    // Whole UTC days inside the window come from the daily rollups; the partial days at its edges
+    // ([from, fullFrom) and [fullTo, to)) from the mutations themselves, through the requested_at index.
+    const { fullFrom, fullTo } = wholeDays(from, to);
+    const window = [from, fullFrom, fullTo, to];
+    // Two plain ranges (not one OR) so each is an index-only scan of mutations_requested_at_idx,
+    // whose INCLUDE columns are exactly what the report reads.
+    const edges = (columns: string) =>
+      `SELECT ${columns} FROM mutations WHERE requested_at >= $1 AND requested_at < $2
+       UNION ALL SELECT ${columns} FROM mutations WHERE requested_at >= $3 AND requested_at < $4`;
+    const days = "day >= $2 AND day < $3";
+    const top = (rollup: string, keys: string) =>
+      `SELECT ${keys}, sum(high_or_critical)::bigint AS high_or_critical, sum(mutations)::bigint AS mutations FROM (
+         SELECT ${keys}, high_or_critical, mutations FROM ${rollup} WHERE ${days}
+         UNION ALL
+         ${edges(`${keys}, CASE WHEN risk_level IN ('high', 'critical') THEN 1 ELSE 0 END, 1`)}
+       ) AS parts GROUP BY ${keys} HAVING sum(high_or_critical) > 0 ORDER BY 3 DESC, ${keys} LIMIT 10`;
+    const [groups, byActor, byState] = await Promise.all([
       this.dataSource.query(
-        `SELECT to_char(requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, risk_level, category, count(*)::bigint AS mutations, coalesce(sum(estimated_blast_radius), 0)::bigint AS blast_radius
-         FROM mutations WHERE ${inWindow} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+        `SELECT to_char(day AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, risk_level, category, status, sum(mutations)::bigint AS mutations, sum(blast_radius)::bigint AS blast_radius FROM (
+           SELECT day, risk_level, category, status, mutations, blast_radius FROM risk_rollup_daily WHERE ${days}
+           UNION ALL
+           ${edges("date_trunc('day', requested_at, 'UTC'), risk_level, category, status, 1, coalesce(estimated_blast_radius, 0)")}
+         ) AS parts GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
         window,
       ) as Promise<Row[]>,
-      this.dataSource.query(
-        `SELECT actor_id, actor_kind, count(*) FILTER (WHERE risk_level IN ('high', 'critical'))::bigint AS high_or_critical, count(*)::bigint AS mutations
-         FROM mutations WHERE ${inWindow} GROUP BY 1, 2 HAVING count(*) FILTER (WHERE risk_level IN ('high', 'critical')) > 0
-         ORDER BY 3 DESC, 1 LIMIT 10`,
-        window,
-      ) as Promise<Row[]>,
-      this.dataSource.query(
-        `SELECT state_type, state_id, count(*) FILTER (WHERE risk_level IN ('high', 'critical'))::bigint AS high_or_critical, count(*)::bigint AS mutations
-         FROM mutations WHERE ${inWindow} GROUP BY 1, 2 HAVING count(*) FILTER (WHERE risk_level IN ('high', 'critical')) > 0
-         ORDER BY 3 DESC, 1, 2 LIMIT 10`,
-        window,
-      ) as Promise<Row[]>,
-      this.dataSource.query(`SELECT status, count(*)::bigint AS mutations FROM mutations WHERE ${inWindow} GROUP BY 1 ORDER BY 1`, window) as Promise<Row[]>,
+      this.dataSource.query(top('risk_rollup_actor_daily', 'actor_id, actor_kind'), window) as Promise<Row[]>,
+      this.dataSource.query(top('risk_rollup_state_daily', 'state_type, state_id'), window) as Promise<Row[]>,
     ]);
-    const days = byDay.map((row) => ({
-      day: String(row.day),
-      riskLevel: String(row.risk_level),
-      category: String(row.category),
-      mutations: Number(row.mutations),
-      blastRadius: Number(row.blast_radius),
-    }));
+    const byDayKey = new Map<string, { day: string; riskLevel: string; category: string; mutations: number; blastRadius: number }>();
+    const byStatus: Record<string, number> = {};
+    for (const row of groups) {
+      const key = `${String(row.day)}\u0000${String(row.risk_level)}\u0000${String(row.category)}`;
+      const entry = byDayKey.get(key) ?? { day: String(row.day), riskLevel: String(row.risk_level), category: String(row.category), mutations: 0, blastRadius: 0 };
+      entry.mutations += Number(row.mutations);
+      entry.blastRadius += Number(row.blast_radius);
+      byDayKey.set(key, entry);
+      byStatus[String(row.status)] = (byStatus[String(row.status)] ?? 0) + Number(row.mutations);
+    }
+    const dayRows = [...byDayKey.values()];
     const sum = <T>(items: readonly T[], key: (item: T) => string, value: (item: T) => number) =>
       items.reduce<Record<string, number>>((totals, item) => ({ ...totals, [key(item)]: (totals[key(item)] ?? 0) + value(item) }), {});
-    const byCategoryKey = sum(days, (day) => `${day.category}\u0000${day.riskLevel}`, (day) => day.mutations);
-    const blastByCategoryKey = sum(days, (day) => `${day.category}\u0000${day.riskLevel}`, (day) => day.blastRadius);
+    const byCategoryKey = sum(dayRows, (day) => `${day.category}\u0000${day.riskLevel}`, (day) => day.mutations);
+    const blastByCategoryKey = sum(dayRows, (day) => `${day.category}\u0000${day.riskLevel}`, (day) => day.blastRadius);
     return {
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),
       totals: {
-        mutations: days.reduce((total, day) => total + day.mutations, 0),
-        blastRadius: days.reduce((total, day) => total + day.blastRadius, 0),
-        byRiskLevel: sum(days, (day) => day.riskLevel, (day) => day.mutations),
-        byStatus: Object.fromEntries(byStatus.map((row) => [String(row.status), Number(row.mutations)])),
+        mutations: dayRows.reduce((total, day) => total + day.mutations, 0),
+        blastRadius: dayRows.reduce((total, day) => total + day.blastRadius, 0),
+        byRiskLevel: sum(dayRows, (day) => day.riskLevel, (day) => day.mutations),
+        byStatus,
       },
-      byDay: days,
+      byDay: dayRows,
       byCategory: Object.keys(byCategoryKey)
         .sort()
         .map((key) => {

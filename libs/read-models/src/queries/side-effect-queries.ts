@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { decodeCursor, encodeCursor, InvalidQueryError } from './cursor.js';
-import type { Page, PageRequest } from './read-model-queries.js';
+import type { Page, PageRequest } from './read-model-queries.port.js';
 
 export const SIDE_EFFECT_STATUSES = ['pending', 'delivered', 'dead'] as const;
 export type SideEffectStatus = (typeof SIDE_EFFECT_STATUSES)[number];

@@ -40,8 +40,11 @@ export class ParkedEvents {
     const projection = this.projections.find((candidate) => candidate.name === projectionName);
     const parked = (await this.list(projectionName)).find((event) => event.position === position);
     if (!projection || !parked) return { kind: 'not_parked' };
-    const [event] = (await this.eventStore.readAll({ after: position - 1, maxCount: 1 })) as RecordedEvent[];
-    if (!event || event.position !== position) return { kind: 'not_parked' };
+    // Found through its stream, not at `position - 1` in the log: positions need not be consecutive (ADR 0010).
+    const event = (await this.eventStore.readStream(parked.streamName)).find(
+      (candidate: RecordedEvent) => candidate.id === parked.eventId && candidate.position === position,
+    );
+    if (!event) return { kind: 'not_parked' };
     try {
       await this.dataSource.transaction(async (manager) => {
         await projection.apply([event], manager);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { allProjections } from '../projections/all-projections.js';
 import type { Projection } from '../projections/projection.js';
 import { stateHistoryProjection, statesProjection } from '../projections/states.projection.js';
-import { ReadModelQueries } from '../queries/read-model-queries.js';
+import { PostgresReadModelQueries } from '../queries/read-model-queries.js';
 import {
   comparableRows,
   connectReadModels,
@@ -121,7 +121,7 @@ describe('ProjectionRunner following a seeded log', () => {
       });
     }
 
-    const checkpoints = await new ReadModelQueries(connection.dataSource).checkpoints();
+    const checkpoints = await new PostgresReadModelQueries(connection.dataSource).checkpoints();
     expect(checkpoints.map(({ projection, position }) => ({ projection, position }))).toEqual(
       allProjections.map((projection) => projection.name).sort().map((projection) => ({ projection, position: log.length })),
     );
@@ -143,7 +143,7 @@ describe('ProjectionRunner following a seeded log', () => {
       expect({ table, count: rebuilt[table].length }).toEqual({ table, count: liveSnapshot[table].length });
       expect({ table, rows: rebuilt[table] }).toEqual({ table, rows: liveSnapshot[table] });
     }
-    const checkpoints = await new ReadModelQueries(connection.dataSource).checkpoints();
+    const checkpoints = await new PostgresReadModelQueries(connection.dataSource).checkpoints();
     expect(checkpoints.map((checkpoint) => checkpoint.position)).toEqual(runners.map(() => log.length));
   });
 
@@ -161,7 +161,7 @@ describe('ProjectionRunner following a seeded log', () => {
     };
     const runner = track(new ProjectionRunner(connection.dataSource, connection.eventStore, gated, { batchSize: 1_000 }));
     const rebuild = runner.rebuild();
-    const read = rebuilding.promise.then(() => new ReadModelQueries(connection.dataSource).listMutations({}, { limit: 1_000 }));
+    const read = rebuilding.promise.then(() => new PostgresReadModelQueries(connection.dataSource).listMutations({}, { limit: 1_000 }));
     const seen = await Promise.race([read.then((page) => page.items.length), new Promise<string>((resolve) => setTimeout(() => resolve('blocked'), 1_500))]);
     release.resolve();
     await rebuild;
@@ -200,7 +200,7 @@ describe('ProjectionRunner replicas', () => {
       seedMutations(replicaB.eventStore, { count: 80, states: 6, seed: 43, stateIdPrefix: 'b-', start: first.nextClock }),
     ]);
     const head = await replicaA.eventStore.headPosition();
-    const queries = new ReadModelQueries(replicaB.dataSource);
+    const queries = new PostgresReadModelQueries(replicaB.dataSource);
     expect(await queries.waitForPosition(['states', 'state_history'], head, 15_000)).toBe(true);
     await Promise.all(runners.map((runner) => runner.stop()));
 
@@ -273,7 +273,7 @@ describe('ProjectionRunner checkpoints', () => {
         // Between the failure and the retry: the tables and checkpoint are exactly as of the previous batch.
         const meanwhile = await snapshotReadModels(connection.dataSource);
         expectTables(meanwhile, expectedReadModels(log.filter((event) => event.position < batchStart)), projection.tables);
-        const checkpoint = (await new ReadModelQueries(connection.dataSource).checkpoints()).find((row) => row.projection === projection.name);
+        const checkpoint = (await new PostgresReadModelQueries(connection.dataSource).checkpoints()).find((row) => row.projection === projection.name);
         expect(checkpoint?.position).toBe(batchStart - 1);
       } finally {
         retryMayProceed.resolve();

@@ -1,6 +1,8 @@
 import type { EventStore, EventSubscription, LogPosition, RecordedEvent } from '@countersign/event-store';
 import type { DataSource } from 'typeorm';
-import type { Projection, SqlExecutor } from '../projections/projection.js';
+import type { ApplyContext, Projection, SqlExecutor } from '../projections/projection.js';
+
+const REBUILDING: ApplyContext = { rebuilding: true };
 
 export interface ProjectionRunnerOptions {
   batchSize?: number;
@@ -183,6 +185,7 @@ export class ProjectionRunner {
         events += batch.length;
         onProgress?.({ projection: this.name, position, head, events });
       }
+      await this.projection.afterRebuild?.(manager);
       await manager.query('UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE projection = $1', [this.name, position]);
     });
     this.handledPosition = position;
@@ -193,7 +196,7 @@ export class ProjectionRunner {
   private async replayBatch(batch: readonly RecordedEvent[], sql: SqlExecutor): Promise<void> {
     await sql.query('SAVEPOINT replay_batch');
     try {
-      await this.projection.apply(batch, sql);
+      await this.projection.apply(batch, sql, REBUILDING);
       await sql.query('RELEASE SAVEPOINT replay_batch');
       return;
     } catch (error) {
@@ -203,7 +206,7 @@ export class ProjectionRunner {
     for (const event of batch) {
       await sql.query('SAVEPOINT replay_event');
       try {
-        await this.projection.apply([event], sql);
+        await this.projection.apply([event], sql, REBUILDING);
         await sql.query('RELEASE SAVEPOINT replay_event');
       } catch (error) {
         if (isTransient(error)) throw error;

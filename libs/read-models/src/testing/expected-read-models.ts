@@ -85,6 +85,29 @@ export function expectedReadModels(log: readonly RecordedEvent[]): Record<ReadMo
     timers: perMutation.flatMap(({ timers }) => timers),
     mutation_dependencies: expectedDependencies(events, new Map(mutations.map((row) => [row.mutation_id as string, row.status as string]))),
     batches: expectedBatches(log),
+    ...expectedRollups(mutations),
+  };
+}
+
+/** The daily risk rollups: the mutations rows counted per UTC day of the request and key. */
+function expectedRollups(mutations: readonly ReadModelRow[]): Pick<Record<ReadModelTable, ReadModelRow[]>, 'risk_rollup_daily' | 'risk_rollup_actor_daily' | 'risk_rollup_state_daily'> {
+  const rollup = (keyColumns: readonly string[], withHighOrCritical: boolean) => {
+    const groups = groupBy(mutations, (row) => JSON.stringify([`${String(row.requested_at).slice(0, 10)}T00:00:00.000Z`, ...keyColumns.map((column) => row[column])]));
+    return [...groups.entries()].map(([key, rows]) => {
+      const [day, ...values] = JSON.parse(key) as string[];
+      return {
+        day,
+        ...Object.fromEntries(keyColumns.map((column, index) => [column, values[index]])),
+        mutations: rows.length,
+        ...(withHighOrCritical ? { high_or_critical: rows.filter((row) => row.risk_level === 'high' || row.risk_level === 'critical').length } : {}),
+        blast_radius: rows.reduce((total, row) => total + Number(row.estimated_blast_radius ?? 0), 0),
+      };
+    });
+  };
+  return {
+    risk_rollup_daily: rollup(['risk_level', 'category', 'status'], false),
+    risk_rollup_actor_daily: rollup(['actor_id', 'actor_kind'], true),
+    risk_rollup_state_daily: rollup(['state_type', 'state_id'], true),
   };
 }
 

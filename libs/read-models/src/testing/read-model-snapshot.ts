@@ -11,13 +11,16 @@ export const READ_MODEL_PRIMARY_KEYS = {
   approval_decisions: ['mutation_id', 'position'],
   timers: ['mutation_id', 'kind'],
   mutation_dependencies: ['dependent_id', 'dependency_id'],
+  risk_rollup_daily: ['day', 'risk_level', 'category', 'status'],
+  risk_rollup_actor_daily: ['day', 'actor_id', 'actor_kind'],
+  risk_rollup_state_daily: ['day', 'state_type', 'state_id'],
   batches: ['batch_id'],
 } as const;
 
 export type ReadModelTable = keyof typeof READ_MODEL_PRIMARY_KEYS;
 export type ReadModelSnapshot = Record<ReadModelTable, ReadModelRow[]>;
 
-const BIGINT_COLUMNS = new Set(['position', 'requested_position']);
+const BIGINT_COLUMNS = new Set(['position', 'requested_position', 'mutations', 'blast_radius', 'high_or_critical']);
 
 /** All rows and columns of every read-model table, ordered by primary key. */
 export async function snapshotReadModels(sql: SqlExecutor): Promise<ReadModelSnapshot> {

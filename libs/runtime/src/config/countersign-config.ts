@@ -8,6 +8,8 @@ export interface CountersignConfig {
   host: string;
   /** External PostgreSQL (DATABASE_URL); the embedded server is used when absent. */
   databaseUrl?: string;
+  /** EventStoreDB / KurrentDB as the event store (EVENTSTORE_CONNECTION_STRING); PostgreSQL's when absent. */
+  eventStoreConnectionString?: string;
   /** Folder for the embedded server's data and generated demo principals (COUNTERSIGN_DATA_DIR, default .countersign). */
   dataDir: string;
   /** Fixed port for the embedded server (COUNTERSIGN_EMBEDDED_PG_PORT); a free one otherwise. */
@@ -67,6 +69,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Counter
     port: integer(env, 'PORT', 3000, 0, 65_535),
     host: env.HOST || '0.0.0.0',
     databaseUrl: nonEmpty(env.DATABASE_URL),
+    eventStoreConnectionString: nonEmpty(env.EVENTSTORE_CONNECTION_STRING)?.trim(),
     dataDir: path.resolve(cwd, env.COUNTERSIGN_DATA_DIR || '.countersign'),
     embeddedPostgresPort: env.COUNTERSIGN_EMBEDDED_PG_PORT ? integer(env, 'COUNTERSIGN_EMBEDDED_PG_PORT', 0, 1, 65_535) : undefined,
     principalsFile: nonEmpty(env.COUNTERSIGN_PRINCIPALS_FILE),

@@ -1,5 +1,5 @@
 import { EVENT_STORE, PostgresEventStore, type EventStore } from '@countersign/event-store';
-import { BatchQueries, ParkedEvents, ReadModelQueries, SideEffectQueries, allProjections } from '@countersign/read-models';
+import { BatchQueries, ParkedEvents, PostgresReadModelQueries, ReadModelQueries, SideEffectQueries, allProjections } from '@countersign/read-models';
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -22,10 +22,13 @@ class DatabaseShutdown implements OnApplicationShutdown {
   }
 }
 
-/** PostgreSQL for the event store (pg pool) and the read models (TypeORM), schema migrated at start. */
+/**
+ * PostgreSQL for the read models (TypeORM) and, unless `eventStore` is given (EventStoreDB, see
+ * openEventStore), for the event store (pg pool); schema migrated at start.
+ */
 @Module({})
 export class DatabaseModule {
-  static forRoot(options: { url: string; poolSize: number }): DynamicModule {
+  static forRoot(options: { url: string; poolSize: number; eventStore?: EventStore }): DynamicModule {
     return {
       module: DatabaseModule,
       global: true,
@@ -41,8 +44,12 @@ export class DatabaseModule {
             return pool;
           },
         },
-        { provide: EVENT_STORE, inject: [EVENT_STORE_POOL], useFactory: (pool: pg.Pool) => new PostgresEventStore(pool) },
-        { provide: ReadModelQueries, inject: [DataSource], useFactory: (dataSource: DataSource) => new ReadModelQueries(dataSource) },
+        {
+          provide: EVENT_STORE,
+          inject: [EVENT_STORE_POOL],
+          useFactory: (pool: pg.Pool) => options.eventStore ?? new PostgresEventStore(pool),
+        },
+        { provide: ReadModelQueries, inject: [DataSource], useFactory: (dataSource: DataSource): ReadModelQueries => new PostgresReadModelQueries(dataSource) },
         { provide: BatchQueries, inject: [DataSource], useFactory: (dataSource: DataSource) => new BatchQueries(dataSource) },
         { provide: SideEffectQueries, inject: [DataSource], useFactory: (dataSource: DataSource) => new SideEffectQueries(dataSource) },
         {
