@@ -1,46 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { findFreePort } from '@countersign/persistence';
-import { TEST_PRINCIPALS } from './support/principals.js';
+import { callApi, startApiProcess } from './support/api-process.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const token = TEST_PRINCIPALS.alice.token;
-
-/** Boots the built `npm start` entry point as a real process on the embedded PostgreSQL default. */
 async function startProcess(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(root, 'apps/api/dist/main.js')], {
-    env: { ...process.env, DATABASE_URL: '', EVENTSTORE_CONNECTION_STRING: '', PORT: String(port), COUNTERSIGN_DATA_DIR: dataDir, COUNTERSIGN_PRINCIPALS: JSON.stringify(Object.values(TEST_PRINCIPALS)), COUNTERSIGN_LOG: 'silent' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  for (let waited = 0; waited < 30_000; waited += 100) {
-    if (child.exitCode !== null) throw new Error(`api exited early: ${stderr}`);
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/health`);
-      if (response.ok) return child;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`api did not become healthy: ${stderr}`);
+  return startApiProcess(dataDir, port);
 }
 
 async function call(port: number, method: string, route: string, body?: unknown) {
-  const response = await fetch(`http://127.0.0.1:${port}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  return callApi(port, method, route, body);
 }
 
 describe('crash safety of the embedded default', () => {

@@ -173,7 +173,7 @@ describe('governed mutations end to end', () => {
     const health = await api.request('GET', '/health', { as: null });
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ status: 'ok', details: { database: 'up' } });
-    expect(health.body.details.projections.map((projection: { projection: string }) => projection.projection)).toEqual(['mutations', 'state_history', 'states', 'timers']);
+    expect(health.body.details.projections.map((projection: { projection: string }) => projection.projection)).toEqual(['batches', 'mutations', 'side_effects', 'state_history', 'states', 'timers']);
     expect((await api.request('GET', '/metrics', { as: null })).status).toBe(401);
     const metrics = await api.request<string>('GET', '/metrics');
     expect(metrics.status).toBe(200);

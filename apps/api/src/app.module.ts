@@ -22,6 +22,15 @@ import { ApproveMutationHandler } from './mutations/approve-mutation/approve-mut
 import { CancelMutationController } from './mutations/cancel-mutation/cancel-mutation.controller.js';
 import { CancelMutationHandler } from './mutations/cancel-mutation/cancel-mutation.command.js';
 import { PendingCommandHandler } from './mutations/pending-command.handler.js';
+import { SubmitBatchController } from './batches/submit-batch/submit-batch.controller.js';
+import { SubmitBatchHandler } from './batches/submit-batch/submit-batch.handler.js';
+import { GetBatchController, GetBatchHandler } from './batches/get-batch/get-batch.controller.js';
+import { ListBatchesController, ListBatchesHandler } from './batches/list-batches/list-batches.controller.js';
+import { BatchCommandsController } from './batches/batch-commands/batch-commands.controller.js';
+import { SideEffectsController } from './side-effects/side-effects.controller.js';
+import { MutationLocator } from './mutations/mutation-locator.js';
+import { RevertMutationController } from './mutations/revert-mutation/revert-mutation.controller.js';
+import { RevertMutationHandler } from './mutations/revert-mutation/revert-mutation.handler.js';
 import { ResolveCheckController } from './mutations/resolve-check/resolve-check.controller.js';
 import { ResolveCheckHandler } from './mutations/resolve-check/resolve-check.command.js';
 import { ListContractsController } from './contracts/list-contracts/list-contracts.controller.js';
@@ -79,6 +88,12 @@ export class ApiModule {
         ApproveMutationController,
         ResolveCheckController,
         CancelMutationController,
+        RevertMutationController,
+        ListBatchesController,
+        SubmitBatchController,
+        GetBatchController,
+        BatchCommandsController,
+        SideEffectsController,
         ListPendingApprovalsController,
         ApprovalDecisionsController,
         ListContractsController,
@@ -100,6 +115,11 @@ export class ApiModule {
         ApproveMutationHandler,
         ResolveCheckHandler,
         CancelMutationHandler,
+        MutationLocator,
+        RevertMutationHandler,
+        SubmitBatchHandler,
+        GetBatchHandler,
+        ListBatchesHandler,
         ListPendingApprovalsHandler,
         RiskReportHandler,
         ListApprovalDecisionsHandler,

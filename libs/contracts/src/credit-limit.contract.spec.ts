@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import type { JsonObject, MutationPending, SubmitOutcome } from '@countersign/domain';
-import { documentApplied, given, recordHistory, submitCommand } from '@countersign/domain/testing';
+import { decideRevert, foldLane, laneHistory, type Contract, type JsonObject, type MutationEvent, type MutationPending, type SubmitOutcome } from '@countersign/domain';
+import { approveCommand, documentApplied, given, recordHistory, recordLaneHistory, submitCommand } from '@countersign/domain/testing';
 import { creditLimitContract as creditLimits, riskOfIncrease } from './credit-limit.contract.js';
 
 function recorded(outcome: SubmitOutcome): Extract<SubmitOutcome, { kind: 'recorded' }> {
@@ -136,6 +136,39 @@ describe('credit-limit contract', () => {
 
     it('given a credit line, when setLimit raises it by 20,000, then the mutation is classified high', () => {
       expect(recorded(given(creditLimits, opened).when(submitCommand('setLimit', { amount: 25_000 }))).plan.classification.riskLevel).toBe('high');
+    });
+  });
+
+  describe('revert', () => {
+    const revert = (history: MutationEvent[], target: string) =>
+      decideRevert(
+        { type: 'RevertMutation', mutationId: 'undo', target, actor: { id: 'ops', kind: 'human', roles: [] }, reason: 'wrong customer', now: '2030-01-15T12:00:00.000Z' },
+        foldLane('credit-limit', 'state-1', history),
+        laneHistory(history),
+        creditLimits as unknown as Contract<unknown>,
+        { approvalTtlMs: 60_000 },
+      );
+
+    it('given a raise, when it is reverted, then the previous limit is back at a new version', () => {
+      const history = recordHistory(creditLimits, [submitCommand('open', { customerId: 'c-1', currency: 'EUR', limit: 5_000 }), submitCommand('raiseLimit', { by: 2_000 })]);
+      const outcome = recorded(revert(history, 'given-2'));
+      expect(outcome).toMatchObject({ status: 'applied', version: 3, plan: { transition: 'revert:raiseLimit', after: { limit: 5_000 } } });
+    });
+
+    it('given a large decrease, when it is reverted, then restoring the old limit needs the approval an increase that size needs', () => {
+      const history = recordHistory(creditLimits, [submitCommand('open', { customerId: 'c-1', currency: 'EUR', limit: 5_000 }), submitCommand('setLimit', { amount: 500 })]);
+      expect(approvalSteps(revert(history, 'given-2'))).toBe('applied');
+      const big = recordLaneHistory(creditLimits, [
+        submitCommand('open', { customerId: 'c-1', currency: 'EUR', limit: 5_000 }, { mutationId: 'open' }),
+        submitCommand('setLimit', { amount: 60_000 }, { mutationId: 'raise' }),
+        approveCommand('raise', { id: 'carol', kind: 'human', roles: ['risk-officer'] }),
+        submitCommand('setLimit', { amount: 500 }, { mutationId: 'cut' }),
+      ]);
+      expect(approvalSteps(revert(big, 'cut'))).toEqual(riskOfficer);
+    });
+
+    it('given the opening of a credit line, when it is reverted, then it is irreversible', () => {
+      expect(revert(opened, 'given-1')).toMatchObject({ kind: 'rejected', error: { code: 'irreversible' } });
     });
   });
 });

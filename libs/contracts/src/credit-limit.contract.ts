@@ -59,6 +59,21 @@ export const creditLimitContract = defineContract<CreditLimit>({
   classification: { category: 'credit', riskLevel: 'low', sideEffectSeverity: 'medium' },
   // Customer identifiers are masked in exports.
   sensitive: ['customerId'],
+  sideEffectTypes: {
+    'credit-limit.limit-set': {
+      description: 'A limit was set to an amount: billing and the customer portal pick it up. Undone by the same type with the amounts swapped.',
+      schema: {
+        type: 'object',
+        required: ['customerId', 'currency', 'previousLimit', 'limit'],
+        additionalProperties: false,
+        properties: { customerId: { type: 'string' }, currency: { type: 'string' }, previousLimit: amount, limit: amount },
+      },
+      compensation: (data) => {
+        const { previousLimit, limit, ...rest } = data as { customerId: string; currency: string; previousLimit: number; limit: number };
+        return { type: 'credit-limit.limit-set', data: { ...rest, previousLimit: limit, limit: previousLimit } };
+      },
+    },
+  },
   transitions: {
     open: {
       description: 'Open a credit line (limit 0 unless given).',
@@ -79,6 +94,9 @@ export const creditLimitContract = defineContract<CreditLimit>({
       payloadSchema: { type: 'object', required: ['amount'], additionalProperties: false, properties: { amount } },
       effects: ({ payload }: { payload: { amount: number } }) => [{ op: 'set', path: 'limit', value: payload.amount }],
       reversible: true,
+      sideEffects: ({ state, after }) => [
+        { type: 'credit-limit.limit-set', data: { customerId: after.customerId, currency: after.currency, previousLimit: state?.limit ?? 0, limit: after.limit } },
+      ],
       classification: ({ state, payload }) => riskByIncrease(payload.amount - (state?.limit ?? 0)),
     },
     raiseLimit: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { MutationApplied, MutationDenied, MutationPending, SubmitOutcome } from '@countersign/domain';
+import { decideRevert, foldLane, laneHistory, type Contract, type MutationApplied, type MutationDenied, type MutationPending, type SubmitOutcome } from '@countersign/domain';
 import { given, recordHistory, submitCommand, testActor } from '@countersign/domain/testing';
 import { featureFlagContract as flags } from './feature-flag.contract.js';
 
@@ -139,6 +139,24 @@ describe('feature-flag contract', () => {
 
     it('given a flag, when a rule has no segment, then the payload is rejected', () => {
       expect(given(flags, withRule).when(submitCommand('addRule', { rule: { id: 'x' } }))).toMatchObject({ kind: 'rejected', error: { code: 'invalid_payload' } });
+    });
+  });
+
+  describe('revert of addRule', () => {
+    it('given a rule added and another after it, when the first is reverted, then removeRule takes it out by id', () => {
+      const history = recordHistory(flags, [
+        submitCommand('create', { owner: 'team-checkout' }),
+        submitCommand('addRule', { rule: { id: 'beta', segment: 'beta-testers' } }),
+        submitCommand('addRule', { rule: { id: 'eu', segment: 'eu-customers' } }),
+      ]);
+      const contract = flags as unknown as Contract<unknown>;
+      const lane = foldLane('feature-flag', 'state-1', history);
+      const outcome = recorded(
+        decideRevert({ type: 'RevertMutation', mutationId: 'undo', target: 'given-2', actor: testActor(), now: '2030-01-15T12:00:00.000Z' }, lane, laneHistory(history), contract, { approvalTtlMs: 60_000 }),
+      );
+      expect(outcome).toMatchObject({ status: 'applied', version: 4, plan: { transition: 'removeRule', payload: { ruleId: 'beta' } } });
+      expect(outcome.plan.after).toMatchObject({ rules: [{ id: 'eu', segment: 'eu-customers' }] });
+      expect(outcome.events.map((event) => event.type)).toEqual(['MutationRequested', 'MutationApplied', 'MutationCompensated']);
     });
   });
 

@@ -126,7 +126,8 @@ export const featureFlagContract = defineContract<FeatureFlag>({
             ? { message: `a rule with id "${payload.rule.id}" already exists`, suggestions: [{ message: 'remove the existing rule first', transition: 'removeRule', payload: { ruleId: payload.rule.id } }] }
             : undefined,
       ],
-      reversible: true,
+      // Undone by id rather than by position: rules added or removed since do not get in the way.
+      compensation: { transition: 'removeRule', payload: ({ payload }: { payload: { rule: FeatureFlagRule } }) => ({ ruleId: payload.rule.id }) },
     },
     removeRule: {
       description: 'Remove a targeting rule by id.',

@@ -25,7 +25,16 @@ export type DomainErrorCode =
   | 'check_role_required'
   | 'cancel_not_allowed'
   | 'unknown_dependency'
-  | 'no_such_dependency';
+  | 'no_such_dependency'
+  | 'irreversible'
+  | 'revert_conflict'
+  | 'already_compensated'
+  | 'mutation_not_applied'
+  | 'forbidden'
+  | 'batch_not_pending'
+  | 'batch_not_retryable'
+  | 'unsupported_requirement'
+  | 'invalid_side_effect';
 
 export function domainError(code: DomainErrorCode, message: string, details?: Record<string, unknown>): DomainError {
   return details === undefined ? { code, message } : { code, message, details };

@@ -25,3 +25,10 @@ export {
   type TimelineEntry,
 } from './queries/read-model-queries.port.js';
 
+export { batchesProjection } from './projections/batches.projection.js';
+export { BatchQueries, type BatchRecord, type BatchFilters } from './queries/batch-queries.js';
+export { CompensationSchema1763800700000 } from './migrations/compensation-schema.js';
+export { BatchesSchema1763800710000 } from './migrations/batches-schema.js';
+export { sideEffectsProjection } from './projections/side-effects.projection.js';
+export { SideEffectQueries, SIDE_EFFECT_STATUSES, type SideEffectRecord, type SideEffectFilters, type SideEffectStatus } from './queries/side-effect-queries.js';
+export { SideEffectsSchema1763800720000 } from './migrations/side-effects-schema.js';

@@ -18,6 +18,7 @@ export class Metrics {
     ['countersign_executions_running', 'Mutation executions holding a slot of COUNTERSIGN_MAX_CONCURRENT_MUTATIONS in this process.'],
     ['countersign_executions_queued', 'Requests waiting for an execution slot in this process.'],
     ['countersign_executions_limit', 'COUNTERSIGN_MAX_CONCURRENT_MUTATIONS of this process.'],
+    ['countersign_reverts_total', 'Reverts (POST /v1/mutations/:id/revert) by outcome (applied, pending, denied, dry_run or the error code).'],
     ['countersign_idempotent_requests_total', 'Requests with an idempotency key by result (executed, replayed, conflict, in_progress, recovered, released).'],
   ]);
 

@@ -58,6 +58,15 @@ describe('defineContract', () => {
     expect(() => defineContract(minimalDefinition({ stateSchema: { type: 'object', propertiez: {} } }))).toThrow(/invalid JSON Schema/);
   });
 
+  it('rejects a compensating transition the contract does not define, or a creating one', () => {
+    const compensatedBy = (transition: string) => ({
+      create: { creates: true, payloadSchema: emptyPayload, effects: () => [] },
+      lock: { payloadSchema: emptyPayload, effects: () => [], compensation: { transition, payload: () => ({}) } },
+    });
+    expect(() => defineContract(minimalDefinition({ transitions: compensatedBy('unlock') }))).toThrow('transition "lock" of thing is compensated by "unlock", which it does not define');
+    expect(() => defineContract(minimalDefinition({ transitions: compensatedBy('create') }))).toThrow(/creating transitions neither compensate nor are compensated/);
+  });
+
   it('returns a frozen contract', () => {
     const contract = defineContract(minimalDefinition());
     expect(Object.isFrozen(contract)).toBe(true);
@@ -109,10 +118,17 @@ describe('describeContract', () => {
       { name: 'create', creates: true, reversible: false },
       { name: 'setLimit', creates: false, reversible: true },
       { name: 'raiseLimit', creates: false, reversible: true },
-      { name: 'freeze', creates: false, reversible: false },
+      { name: 'freeze', creates: false, reversible: true },
       { name: 'unfreeze', creates: false, reversible: false },
     ]);
     expect(description.transitions[1]?.payloadSchema).toBe(quota.definition.transitions['setLimit']?.payloadSchema);
+    expect(description.transitions.map(({ name, compensatedBy }) => [name, compensatedBy])).toEqual([
+      ['create', null],
+      ['setLimit', null],
+      ['raiseLimit', null],
+      ['freeze', 'unfreeze'],
+      ['unfreeze', null],
+    ]);
   });
 
   it('describes a contract without classification or policies with empty ones', () => {

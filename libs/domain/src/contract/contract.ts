@@ -1,8 +1,10 @@
 import type { Actor, ClassificationDefaults } from './classification.js';
 import { compileSchema, type JsonSchema, type SchemaValidator } from './json-schema.js';
+import type { DiffEntry } from '../json/diff.js';
 import type { JsonValue } from '../json/json.js';
 import type { Op } from '../json/ops.js';
 import type { Policy, Suggestion } from '../policy/policy.js';
+import { SIDE_EFFECT_TYPE_PATTERN, type SideEffectInput, type SideEffectRequest, type SideEffectTypeDefinition } from '../side-effect/side-effect.js';
 
 export interface TransitionInput<State, Payload> {
   /** The current document; null when the state does not exist yet (creating transitions). */
@@ -24,6 +26,22 @@ export interface GuardViolation {
 /** A contract rule: returns nothing when the change is acceptable, a violation otherwise. */
 export type Guard<State, Payload> = (input: GuardInput<State, Payload>) => GuardViolation | undefined;
 
+/** What a compensating transition's payload is computed from. */
+export interface CompensationInput<State, Payload> {
+  /** The payload of the mutation being compensated. */
+  payload: Payload;
+  /** The change it made. */
+  diff: DiffEntry[];
+  /** The document now, before the compensation. */
+  state: State | null;
+}
+
+/** A named transition that undoes this one, with its payload derived from the compensated mutation. */
+export interface CompensationDefinition<State, Payload> {
+  transition: string;
+  payload: (input: CompensationInput<State, Payload>) => JsonValue;
+}
+
 export interface TransitionDefinition<State, Payload> {
   description?: string;
   payloadSchema: JsonSchema;
@@ -31,8 +49,12 @@ export interface TransitionDefinition<State, Payload> {
   creates?: boolean;
   effects: (input: TransitionInput<State, Payload>) => Op[];
   guards?: Guard<State, Payload>[];
-  /** True when the inverse can be derived from the before-image of the changed paths. */
+  /** True when the inverse can be derived from the before-image of the changed paths (automatic revert). */
   reversible?: boolean;
+  /** A named transition that undoes this one; takes precedence over `reversible`. */
+  compensation?: CompensationDefinition<State, Payload>;
+  /** Side effects it emits when it applies; each type must be in the contract's `sideEffectTypes`. */
+  sideEffects?: (input: SideEffectInput<State, Payload>) => SideEffectRequest[];
   classification?: ClassificationDefaults | ((input: TransitionInput<State, Payload>) => ClassificationDefaults);
 }
 
@@ -49,6 +71,8 @@ export interface ContractDefinition<State> {
    * payloads and in diffs (a path also covers everything below it).
    */
   sensitive?: string[];
+  /** The side-effect types its transitions and policies may emit, with the schema of their data. */
+  sideEffectTypes?: Record<string, SideEffectTypeDefinition>;
 }
 
 /** A registered contract: its definition plus compiled validators. */
@@ -57,6 +81,8 @@ export interface Contract<State = JsonValue> {
   readonly definition: ContractDefinition<State>;
   readonly validateState: SchemaValidator;
   readonly payloadValidators: Readonly<Record<string, SchemaValidator>>;
+  /** One validator per registered side-effect type. */
+  readonly sideEffectValidators: Readonly<Record<string, SchemaValidator>>;
 }
 
 const STATE_TYPE_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
@@ -80,12 +106,23 @@ export function defineContract<State>(definition: ContractDefinition<State>): Co
     if (!TRANSITION_PATTERN.test(name)) throw new Error(`transition "${name}" of ${definition.stateType} must match ${TRANSITION_PATTERN}`);
     const transition = definition.transitions[name] as TransitionDefinition<State, unknown>;
     payloadValidators[name] = compileSchema(transition.payloadSchema, `${definition.stateType}.${name} payload`);
+    if (transition.compensation) {
+      const compensating = definition.transitions[transition.compensation.transition];
+      if (!compensating) throw new Error(`transition "${name}" of ${definition.stateType} is compensated by "${transition.compensation.transition}", which it does not define`);
+      if (compensating.creates || transition.creates) throw new Error(`transition "${name}" of ${definition.stateType}: creating transitions neither compensate nor are compensated`);
+    }
+  }
+  const sideEffectValidators: Record<string, SchemaValidator> = {};
+  for (const [type, sideEffect] of Object.entries(definition.sideEffectTypes ?? {})) {
+    if (!SIDE_EFFECT_TYPE_PATTERN.test(type)) throw new Error(`side-effect type "${type}" of ${definition.stateType} must match ${SIDE_EFFECT_TYPE_PATTERN}`);
+    sideEffectValidators[type] = compileSchema(sideEffect.schema, `${definition.stateType} side effect ${type}`);
   }
   return Object.freeze({
     stateType: definition.stateType,
     definition,
     validateState: compileSchema(definition.stateSchema, `${definition.stateType} state`),
     payloadValidators: Object.freeze(payloadValidators),
+    sideEffectValidators: Object.freeze(sideEffectValidators),
   });
 }
 
@@ -95,10 +132,13 @@ export interface ContractDescription {
   description?: string;
   stateSchema: JsonSchema;
   classification: ClassificationDefaults;
-  transitions: { name: string; description?: string; creates: boolean; reversible: boolean; payloadSchema: JsonSchema }[];
+  /** `reversible`: a revert is possible; `compensatedBy`: the named transition that undoes it (null: automatic inverse, or none). */
+  transitions: { name: string; description?: string; creates: boolean; reversible: boolean; compensatedBy: string | null; payloadSchema: JsonSchema }[];
   policies: { name: string; description?: string }[];
   /** Paths masked in exports. */
   sensitive: string[];
+  /** The side-effect types it may emit: data schema, and whether a compensating side effect undoes it. */
+  sideEffectTypes: { type: string; description?: string; schema: JsonSchema; compensated: boolean }[];
 }
 
 export function describeContract(contract: Contract<unknown>): ContractDescription {
@@ -112,10 +152,17 @@ export function describeContract(contract: Contract<unknown>): ContractDescripti
       name,
       description: transition.description,
       creates: transition.creates === true,
-      reversible: transition.reversible === true,
+      reversible: !transition.creates && (transition.reversible === true || transition.compensation !== undefined),
+      compensatedBy: transition.creates ? null : (transition.compensation?.transition ?? null),
       payloadSchema: transition.payloadSchema,
     })),
     policies: (definition.policies ?? []).map((policy) => ({ name: policy.name, description: policy.description })),
     sensitive: [...(definition.sensitive ?? [])],
+    sideEffectTypes: Object.entries(definition.sideEffectTypes ?? {}).map(([type, sideEffect]) => ({
+      type,
+      description: sideEffect.description,
+      schema: sideEffect.schema,
+      compensated: sideEffect.compensation !== undefined,
+    })),
   };
 }

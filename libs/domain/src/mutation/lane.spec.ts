@@ -78,7 +78,7 @@ function requestedAndPending(mutationId: string): MutationEvent[] {
 
 describe('initialLaneState', () => {
   it('is a state that does not exist yet, at version 0, with nothing pending', () => {
-    expect(initialLaneState('tenant-quota', 'acme')).toEqual({ stateType: 'tenant-quota', stateId: 'acme', exists: false, document: null, version: 0, sequence: 0, pending: {}, requested: {} });
+    expect(initialLaneState('tenant-quota', 'acme')).toEqual({ stateType: 'tenant-quota', stateId: 'acme', exists: false, document: null, version: 0, sequence: 0, pending: {}, requested: {}, compensations: {} });
   });
 });
 
@@ -269,6 +269,7 @@ describe('foldLane', () => {
       sequence: events.length,
       pending: { 'given-3': expect.objectContaining({ mutationId: 'given-3', request: expect.objectContaining({ transition: 'setLimit', payload: { name: 'storage', value: 5_000 } }) }) },
       requested: {},
+      compensations: {},
     });
   });
 

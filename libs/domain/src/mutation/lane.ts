@@ -36,10 +36,12 @@ export interface LaneState {
   pending: Readonly<Record<string, PendingMutation>>;
   /** Requests whose outcome is not folded yet (an outcome is appended with its request, so this stays tiny). */
   requested: Readonly<Record<string, MutationRequested['data']>>;
+  /** Compensated mutations of this lane and the mutation that undid each (grows with reverts only). */
+  compensations: Readonly<Record<string, string>>;
 }
 
 export function initialLaneState(stateType: string, stateId: string): LaneState {
-  return { stateType, stateId, exists: false, document: null, version: 0, sequence: 0, pending: {}, requested: {} };
+  return { stateType, stateId, exists: false, document: null, version: 0, sequence: 0, pending: {}, requested: {}, compensations: {} };
 }
 
 function withoutKey<T>(record: Readonly<Record<string, T>>, key: string): Record<string, T> {
@@ -120,6 +122,8 @@ function evolveMutations(lane: LaneState, event: MutationEvent): LaneState {
             resolvedDependencies: [...new Set([...pending.resolvedDependencies, event.data.dependencyId])],
           }))
         : lane;
+    case 'MutationCompensated':
+      return { ...lane, compensations: { ...(lane.compensations ?? {}), [event.data.mutationId]: event.data.compensatedBy } };
     case 'ApprovalRejected':
     case 'MutationAccepted':
     case 'MutationStarted':

@@ -27,7 +27,8 @@ export function withLifecycle(lane: LaneState, events: readonly MutationEvent[])
       out.push({ type: 'MutationAccepted', data: { mutationId, lane: name, laneSequence: next(), idempotencyKey, dependsOn, acceptedAt: requestedAt } });
     }
     const status = statusAfter(event);
-    if (status !== undefined && status !== 'pending') {
+    // A compensation changes the status of a mutation that finished long ago: nothing executes, nothing finishes.
+    if (status !== undefined && status !== 'pending' && status !== 'compensated') {
       out.push({
         type: 'MutationFinished',
         data: {

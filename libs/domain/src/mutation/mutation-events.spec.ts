@@ -23,6 +23,7 @@ const EXPECTED_STATUS: Record<MutationEvent['type'], MutationStatus | undefined>
   MutationAccepted: undefined,
   MutationStarted: undefined,
   MutationFinished: undefined,
+  MutationCompensated: 'compensated',
 };
 
 function eventOfType(type: MutationEvent['type']): MutationEvent {
@@ -42,8 +43,8 @@ describe('statusAfter', () => {
     }
   });
 
-  it('never yields compensated: that status belongs to the saga issue', () => {
-    expect(MUTATION_EVENT_TYPES.map((type) => statusAfter(eventOfType(type)))).not.toContain('compensated');
+  it('yields compensated only for MutationCompensated', () => {
+    expect(MUTATION_EVENT_TYPES.filter((type) => statusAfter(eventOfType(type)) === 'compensated')).toEqual(['MutationCompensated']);
   });
 
   it('throws on an event type it does not know', () => {

@@ -3,6 +3,7 @@ import type { DiffEntry } from '../json/diff.js';
 import type { JsonValue } from '../json/json.js';
 import type { Op } from '../json/ops.js';
 import type { PolicyOutcome, Requirement, Suggestion } from '../policy/policy.js';
+import type { SideEffect } from '../side-effect/side-effect.js';
 
 /**
  * Events of the mutation lifecycle. All events of one state (its lane) live in one stream,
@@ -27,7 +28,8 @@ export type MutationEvent =
   | DependencyResolved
   | MutationAccepted
   | MutationStarted
-  | MutationFinished;
+  | MutationFinished
+  | MutationCompensated;
 
 export type MutationStatus = 'pending' | 'applied' | 'denied' | 'rejected' | 'expired' | 'cancelled' | 'conflicted' | 'failed' | 'compensated';
 
@@ -52,6 +54,12 @@ export interface MutationRequested {
     planHash: string;
     evaluation: { outcome: 'allow' | 'deny' | 'require'; policies: PolicyOutcome[] };
     requestedAt: string;
+    /** Set when this mutation undoes another (a revert, or a batch rolling back): the compensated mutation. */
+    compensates?: string;
+    /** Set when this mutation is a step of a batch. */
+    batch?: { batchId: string; step: number };
+    /** For a compensation: the side effects undoing those of the compensated mutation, emitted when it applies. */
+    compensationSideEffects?: SideEffect[];
   };
 }
 
@@ -98,6 +106,8 @@ export interface MutationApplied {
     ops: Op[];
     diff: DiffEntry[];
     appliedAt: string;
+    /** The outbox: side effects to deliver now that the change applied, recorded in the same append (absent when none). */
+    sideEffects?: SideEffect[];
   };
 }
 
@@ -191,6 +201,16 @@ export interface MutationFinished {
   data: { mutationId: string; lane: string; laneSequence: number; outcome: MutationStatus; version: number | null; finishedAt: string };
 }
 
+/**
+ * An applied mutation was undone: `compensatedBy` applied its inverse, in the same append. Its
+ * status moves from `applied` to `compensated`; the mutation had already finished, so no
+ * lifecycle event follows.
+ */
+export interface MutationCompensated {
+  type: 'MutationCompensated';
+  data: { mutationId: string; compensatedBy: string; compensatedAt: string };
+}
+
 export const LIFECYCLE_EVENT_TYPES: readonly MutationEvent['type'][] = ['MutationAccepted', 'MutationStarted', 'MutationFinished'];
 
 export const MUTATION_EVENT_TYPES: readonly MutationEvent['type'][] = [
@@ -212,6 +232,7 @@ export const MUTATION_EVENT_TYPES: readonly MutationEvent['type'][] = [
   'MutationAccepted',
   'MutationStarted',
   'MutationFinished',
+  'MutationCompensated',
 ];
 
 /** The status a mutation has after an event, when the event changes it. */
@@ -233,6 +254,8 @@ export function statusAfter(event: MutationEvent): MutationStatus | undefined {
       return 'conflicted';
     case 'MutationFailed':
       return 'failed';
+    case 'MutationCompensated':
+      return 'compensated';
     case 'MutationRequested':
     case 'ApprovalGranted':
     case 'ApprovalRejected':
@@ -299,6 +322,8 @@ export function eventTime(event: MutationEvent): string {
       return event.data.startedAt;
     case 'MutationFinished':
       return event.data.finishedAt;
+    case 'MutationCompensated':
+      return event.data.compensatedAt;
     default: {
       const unknown: never = event;
       throw new Error(`unknown event ${JSON.stringify(unknown)}`);

@@ -8,7 +8,8 @@ import type { LaneState, PendingMutation } from './lane.js';
 import { evolveLane } from './lane.js';
 import { statusAfter, type MutationEvent, type MutationStatus } from './mutation-events.js';
 import { currentApprovalStep, governanceRequirements, openRequirements } from './requirements.js';
-import type { SubmitOptions } from './submit-mutation.js';
+import { withSideEffects, type SubmitOptions } from './submit-mutation.js';
+import { emitSideEffects } from '../side-effect/side-effect.js';
 
 export interface ApproveMutation {
   type: 'ApproveMutation';
@@ -258,6 +259,12 @@ function completeIfReady(progress: MutationEvent[], lane: LaneState, contract: C
       { type: 'MutationConflicted', data: { mutationId, expectedVersion: request.expectedVersion, currentVersion: lane.version, conflictedAt: now } },
     ]);
   }
+  if (request.compensates !== undefined && lane.compensations?.[request.compensates] !== undefined) {
+    return recorded(lane, [
+      ...progress,
+      { type: 'MutationFailed', data: { mutationId, code: 'already_compensated', reason: `mutation ${request.compensates} was compensated by ${lane.compensations[request.compensates]} meanwhile`, failedAt: now } },
+    ], mutationId);
+  }
   const planned = planMutation({
     contract,
     stateId: request.stateId,
@@ -267,6 +274,7 @@ function completeIfReady(progress: MutationEvent[], lane: LaneState, contract: C
     base: { exists: lane.exists, document: lane.document, version: lane.version },
     classification: request.classification,
     now,
+    ...(request.compensates !== undefined ? { compensates: request.compensates } : {}),
   });
   if (!planned.ok) {
     return recorded(lane, [...progress, { type: 'MutationFailed', data: { mutationId, code: planned.error.code, reason: planned.error.message, failedAt: now } }]);
@@ -291,11 +299,14 @@ function completeIfReady(progress: MutationEvent[], lane: LaneState, contract: C
       ops: plan.ops,
       diff: plan.diff,
       appliedAt: now,
+      ...withSideEffects(emitSideEffects(mutationId, plan.sideEffects, request.compensationSideEffects)),
     },
   };
+  const compensated: MutationEvent[] =
+    request.compensates === undefined ? [] : [{ type: 'MutationCompensated', data: { mutationId: request.compensates, compensatedBy: mutationId, compensatedAt: now } }];
   const newRequirements = governanceRequirements(plan.requirements);
   const sameChange = sameChangedValues(pending.diff, plan.diff) && canonicalJson(governanceRequirements(pending.requirements)) === canonicalJson(newRequirements);
-  if (sameChange) return recorded(lane, [...progress, applied]);
+  if (sameChange) return recorded(lane, [...progress, applied, ...compensated], mutationId);
 
   const dismissed: MutationEvent = {
     type: 'ApprovalsDismissed',
@@ -303,7 +314,7 @@ function completeIfReady(progress: MutationEvent[], lane: LaneState, contract: C
   };
   // Nothing was approved (only time or dependencies were waited for): a changed plan dismisses nothing.
   const approvedAnything = pending.approvals.length > 0 || pending.passedChecks.length > 0 || governanceRequirements(pending.requirements).length > 0;
-  if (newRequirements.length === 0) return recorded(lane, [...progress, ...(approvedAnything ? [dismissed] : []), applied]);
+  if (newRequirements.length === 0) return recorded(lane, [...progress, ...(approvedAnything ? [dismissed] : []), applied, ...compensated], mutationId);
   const ttl = Math.min(options.approvalTtlMs, decision.outcome === 'require' ? (decision.expiresInMs ?? Infinity) : Infinity);
   return recorded(lane, [
     ...progress,
@@ -334,11 +345,11 @@ function rejected(code: Parameters<typeof domainError>[0], message: string, deta
   return { kind: 'rejected', error: domainError(code, message, details) };
 }
 
-function recorded(lane: LaneState, events: MutationEvent[]): PendingOutcome {
+/** The outcome of recorded events, with the status of the mutation the command was about (by default the one the events end with). */
+function recorded(lane: LaneState, events: MutationEvent[], about?: string): PendingOutcome {
   const after = events.reduce(evolveLane, lane);
-  const last = events[events.length - 1];
-  const mutationId = last?.data.mutationId as string;
-  const ended = events.map(statusAfter).filter((status) => status !== undefined);
+  const mutationId = about ?? (events[events.length - 1]?.data.mutationId as string);
+  const ended = events.filter((event) => event.data.mutationId === mutationId).map(statusAfter).filter((status) => status !== undefined);
   const status = after.pending[mutationId] ? 'pending' : (ended[ended.length - 1] ?? 'pending');
   return { kind: 'recorded', events, status, version: after.version };
 }

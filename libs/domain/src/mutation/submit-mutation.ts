@@ -3,6 +3,8 @@ import type { Contract } from '../contract/contract.js';
 import { domainError, type DomainError } from '../errors.js';
 import type { JsonValue } from '../json/json.js';
 import { planMutation, type Plan } from '../plan/plan.js';
+import { isRevertTransition } from '../compensation/reversibility.js';
+import { emitSideEffects, type SideEffect } from '../side-effect/side-effect.js';
 import type { LaneState } from './lane.js';
 import type { Requirement } from '../policy/policy.js';
 import type { MutationApplied, MutationDenied, MutationEvent, MutationFailed, MutationPending, MutationRequested, MutationStatus } from './mutation-events.js';
@@ -30,6 +32,16 @@ export interface SubmitMutation {
   classification: ClassificationRequest;
   dryRun?: boolean;
   now: string;
+  /**
+   * The applied mutation of this lane that this one undoes. Only compensations set it (a revert,
+   * a batch rolling back); it is what allows a `revert:` transition. When it applies, the
+   * compensated mutation is marked `compensated` in the same append.
+   */
+  compensates?: string;
+  /** The batch and step this mutation belongs to. */
+  batch?: { batchId: string; step: number };
+  /** For a compensation: side effects undoing those of the compensated mutation, emitted when it applies. */
+  compensationSideEffects?: SideEffect[];
 }
 
 export interface SubmitOptions {
@@ -59,6 +71,25 @@ export type SubmitOutcome =
 
 /** decide(SubmitMutation, lane) → events: validation, guards, policies, plan; nothing is applied here. */
 export function decideSubmit(command: SubmitMutation, lane: LaneState, contract: Contract<unknown>, options: SubmitOptions): SubmitOutcome {
+  if (isRevertTransition(command.transition) && command.compensates === undefined) {
+    // `revert:` transitions are written by the revert route only: a client cannot send its own before-image.
+    return {
+      kind: 'rejected',
+      error: domainError('unknown_transition', `${contract.stateType} has no transition "${command.transition}"; revert through POST /v1/mutations/:id/revert`, {
+        transition: command.transition,
+        transitions: Object.keys(contract.definition.transitions),
+      }),
+    };
+  }
+  if (command.compensates !== undefined && lane.compensations?.[command.compensates] !== undefined) {
+    return {
+      kind: 'rejected',
+      error: domainError('already_compensated', `mutation ${command.compensates} is already compensated by ${lane.compensations[command.compensates]}`, {
+        mutationId: command.compensates,
+        compensatedBy: lane.compensations[command.compensates],
+      }),
+    };
+  }
   if (command.expectedVersion !== undefined && command.expectedVersion !== lane.version) {
     return {
       kind: 'rejected',
@@ -87,6 +118,7 @@ export function decideSubmit(command: SubmitMutation, lane: LaneState, contract:
     classification: command.classification,
     notBefore: command.notBefore,
     now: command.now,
+    ...(command.compensates !== undefined ? { compensates: command.compensates } : {}),
   });
   if (!planned.ok) return { kind: 'rejected', error: planned.error };
   const { plan } = planned;
@@ -111,6 +143,9 @@ export function decideSubmit(command: SubmitMutation, lane: LaneState, contract:
       planHash: plan.hash,
       evaluation: { outcome: plan.decision.outcome, policies: plan.decision.policies },
       requestedAt: command.now,
+      ...(command.compensates !== undefined ? { compensates: command.compensates } : {}),
+      ...(command.batch !== undefined ? { batch: command.batch } : {}),
+      ...(command.compensationSideEffects?.length ? { compensationSideEffects: command.compensationSideEffects } : {}),
     },
   };
   const { decision } = plan;
@@ -182,7 +217,15 @@ export function decideSubmit(command: SubmitMutation, lane: LaneState, contract:
       ops: plan.ops,
       diff: plan.diff,
       appliedAt: command.now,
+      ...withSideEffects(emitSideEffects(command.mutationId, plan.sideEffects, command.compensationSideEffects)),
     },
   };
-  return { kind: 'recorded', status: 'applied', plan, requirements: [], events: [requested, applied], version: lane.version + 1 };
+  const compensated: MutationEvent[] =
+    command.compensates === undefined ? [] : [{ type: 'MutationCompensated', data: { mutationId: command.compensates, compensatedBy: command.mutationId, compensatedAt: command.now } }];
+  return { kind: 'recorded', status: 'applied', plan, requirements: [], events: [requested, applied, ...compensated], version: lane.version + 1 };
+}
+
+/** The `sideEffects` of a MutationApplied: only present when there are some, so events without any stay as they were. */
+export function withSideEffects(sideEffects: SideEffect[]): { sideEffects?: SideEffect[] } {
+  return sideEffects.length > 0 ? { sideEffects } : {};
 }

@@ -208,6 +208,7 @@ describe('planMutation', () => {
           diff: [{ path: 'limits.storage', kind: 'changed', before: 100, after: 150 }],
           classification: expect.objectContaining({ category: 'quota' }),
           version: 4,
+          compensates: null,
         },
       ]);
     });

@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
 import { resolveClassification, type Actor, type Classification, type ClassificationRequest } from '../contract/classification.js';
 import type { Contract, TransitionDefinition } from '../contract/contract.js';
+import { compileSchema, type SchemaValidator } from '../contract/json-schema.js';
+import { restoreOps, unmetExpectations, type PathValue } from '../compensation/inverse.js';
+import { baseTransitionOf, isRevertTransition } from '../compensation/reversibility.js';
 import { domainError, type DomainError } from '../errors.js';
 import { diffDocuments, type DiffEntry } from '../json/diff.js';
 import { canonicalJson, isJsonObject, type JsonValue } from '../json/json.js';
 import { applyOps, OpError, type Op } from '../json/ops.js';
 import { evaluatePolicies, type Decision, type Policy, type Requirement, type Suggestion } from '../policy/policy.js';
+import { validateSideEffects, type SideEffectRequest } from '../side-effect/side-effect.js';
 
 /** The state a plan is computed against. */
 export interface PlanBase {
@@ -26,6 +30,8 @@ export interface PlanInput {
   notBefore?: string;
   /** The command's clock (ISO 8601). */
   now: string;
+  /** The mutation this one compensates, when it is a compensation (policies see it). */
+  compensates?: string;
 }
 
 /**
@@ -44,6 +50,8 @@ export interface Plan {
   classification: Classification;
   decision: Decision;
   requirements: Requirement[];
+  /** What the transition and the policies emit when it applies (validated against the registered types); absent when nothing. */
+  sideEffects?: SideEffectRequest[];
   hash: string;
 }
 
@@ -51,14 +59,14 @@ export type PlanResult = { ok: true; plan: Plan } | { ok: false; error: DomainEr
 
 export function planMutation(input: PlanInput): PlanResult {
   const { contract, base } = input;
-  const transition = contract.definition.transitions[input.transition] as TransitionDefinition<JsonValue, JsonValue> | undefined;
+  const transition = transitionOf(contract, input.transition);
   if (!transition) {
     return fail(domainError('unknown_transition', `${contract.stateType} has no transition "${input.transition}"`, {
       transition: input.transition,
       transitions: Object.keys(contract.definition.transitions),
     }));
   }
-  const violations = contract.payloadValidators[input.transition]?.(input.payload) ?? [];
+  const violations = (isRevertTransition(input.transition) ? revertPayloadValidator() : contract.payloadValidators[input.transition])?.(input.payload) ?? [];
   if (violations.length > 0) {
     return fail(domainError('invalid_payload', `payload does not match the schema of ${contract.stateType}.${input.transition}`, { violations }));
   }
@@ -76,6 +84,15 @@ export function planMutation(input: PlanInput): PlanResult {
     }));
   }
 
+  if (isRevertTransition(input.transition)) {
+    // An automatic compensation undoes exactly the change it was planned from: the paths must still hold that change's after-image.
+    const unmet = unmetExpectations(base.document, (input.payload as unknown as RevertPayload).expect);
+    if (unmet.length > 0) {
+      return fail(domainError('revert_conflict', `the state changed since: ${unmet.map((entry) => entry.path).join(', ')} no longer hold the values being reverted`, {
+        paths: unmet.map((entry) => entry.path),
+      }));
+    }
+  }
   const transitionInput = { state: base.document, payload: input.payload };
   let ops: Op[];
   let after: JsonValue;
@@ -93,6 +110,12 @@ export function planMutation(input: PlanInput): PlanResult {
 
   const decision = decide(input, transition, after, diff, classification);
   const requirements = decision.outcome === 'require' ? decision.requirements : [];
+  const sideEffects: SideEffectRequest[] =
+    decision.outcome === 'deny'
+      ? []
+      : [...(transition.sideEffects?.({ stateId: input.stateId, state: base.document, after, payload: input.payload, diff, actor: input.actor }) ?? []), ...(decision.sideEffects ?? [])];
+  const invalid = validateSideEffects(sideEffects, contract.sideEffectValidators ?? {});
+  if (invalid) return fail(invalid);
   const planBody = {
     stateType: contract.stateType,
     stateId: input.stateId,
@@ -105,6 +128,7 @@ export function planMutation(input: PlanInput): PlanResult {
     classification,
     decision,
     requirements,
+    ...(sideEffects.length > 0 ? { sideEffects } : {}),
   };
   return { ok: true, plan: { ...planBody, hash: hashPlan(planBody) } };
 }
@@ -131,6 +155,7 @@ function decide(input: PlanInput, transition: TransitionDefinition<JsonValue, Js
     diff,
     classification,
     version: base.version,
+    compensates: input.compensates ?? null,
   });
   if (decision.outcome === 'deny' || input.notBefore === undefined || Date.parse(input.notBefore) <= Date.parse(input.now)) {
     return decision;
@@ -139,6 +164,45 @@ function decide(input: PlanInput, transition: TransitionDefinition<JsonValue, Js
   return decision.outcome === 'require'
     ? { ...decision, requirements: [...decision.requirements, schedule] }
     : { outcome: 'require', requirements: [schedule], policies: decision.policies };
+}
+
+/** The payload of an automatic compensation (`revert:<transition>`): the before-image to write back and the after-image it undoes. */
+export interface RevertPayload {
+  restore: PathValue[];
+  expect: PathValue[];
+}
+
+const pathValues = {
+  type: 'array',
+  maxItems: 10_000,
+  items: { type: 'object', required: ['path'], additionalProperties: false, properties: { path: { type: 'string' }, value: {} } },
+};
+
+let revertValidator: SchemaValidator | undefined;
+
+function revertPayloadValidator(): SchemaValidator {
+  revertValidator ??= compileSchema(
+    { type: 'object', required: ['restore', 'expect'], additionalProperties: false, properties: { restore: pathValues, expect: pathValues } },
+    'revert payload',
+  );
+  return revertValidator;
+}
+
+/**
+ * The definition a transition name stands for: the contract's own, or, for `revert:<name>` of a
+ * transition the contract defines, one whose effects write the payload's before-image back
+ * (no guards: they judge the transition's payload, which a revert does not have).
+ */
+function transitionOf(contract: Contract<unknown>, name: string): TransitionDefinition<JsonValue, JsonValue> | undefined {
+  if (!isRevertTransition(name)) return Object.hasOwn(contract.definition.transitions, name) ? (contract.definition.transitions[name] as TransitionDefinition<JsonValue, JsonValue>) : undefined;
+  const baseName = baseTransitionOf(name);
+  const base = Object.hasOwn(contract.definition.transitions, baseName) ? contract.definition.transitions[baseName] : undefined;
+  if (!base || base.creates) return undefined;
+  return {
+    description: `undo a ${baseTransitionOf(name)}`,
+    payloadSchema: {},
+    effects: ({ payload }) => restoreOps((payload as unknown as RevertPayload).restore),
+  };
 }
 
 function guardDenial(reason: string, suggestions: Suggestion[]): Decision {

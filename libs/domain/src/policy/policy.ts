@@ -1,6 +1,7 @@
 import type { Actor, Classification } from '../contract/classification.js';
 import type { DiffEntry } from '../json/diff.js';
 import type { JsonValue } from '../json/json.js';
+import type { SideEffectRequest } from '../side-effect/side-effect.js';
 
 /** One approval step: `count` distinct principals holding `role` must approve, steps in order. */
 export interface ApprovalStep {
@@ -27,12 +28,15 @@ export interface PolicyInput<State = JsonValue> {
   diff: DiffEntry[];
   classification: Classification;
   version: number;
+  /** The mutation this one compensates (a revert, or a batch rolling back), else null. */
+  compensates?: string | null;
 }
 
+/** A policy may emit side effects with an allow or a require (they are delivered once the mutation applies). */
 export type PolicyVerdict =
-  | { outcome: 'allow' }
+  | { outcome: 'allow'; sideEffects?: SideEffectRequest[] }
   | { outcome: 'deny'; reason: string }
-  | { outcome: 'require'; requirements: Requirement[]; reason?: string; expiresInMs?: number };
+  | { outcome: 'require'; requirements: Requirement[]; reason?: string; expiresInMs?: number; sideEffects?: SideEffectRequest[] };
 
 /** A governance rule evaluated on every mutation of the contracts it is attached to. */
 export interface Policy<State = JsonValue> {
@@ -49,9 +53,9 @@ export interface PolicyOutcome {
 
 /** The combined decision of all policies on one mutation. */
 export type Decision =
-  | { outcome: 'allow'; policies: PolicyOutcome[] }
+  | { outcome: 'allow'; policies: PolicyOutcome[]; sideEffects?: SideEffectRequest[] }
   | { outcome: 'deny'; deniedBy: 'guard' | 'policy'; code: 'guard_denied' | 'policy_denied'; reason: string; policy?: string; suggestions: Suggestion[]; policies: PolicyOutcome[] }
-  | { outcome: 'require'; requirements: Requirement[]; expiresInMs?: number; policies: PolicyOutcome[] };
+  | { outcome: 'require'; requirements: Requirement[]; expiresInMs?: number; policies: PolicyOutcome[]; sideEffects?: SideEffectRequest[] };
 
 /** A correction offered with a guard denial: what to do instead. */
 export interface Suggestion {
@@ -98,11 +102,11 @@ export function firstMatch<State>(name: string, policies: readonly Policy<State>
 function toVerdict(decision: Decision): PolicyVerdict {
   switch (decision.outcome) {
     case 'allow':
-      return { outcome: 'allow' };
+      return { outcome: 'allow', ...(decision.sideEffects ? { sideEffects: decision.sideEffects } : {}) };
     case 'deny':
       return { outcome: 'deny', reason: decision.reason };
     case 'require':
-      return { outcome: 'require', requirements: decision.requirements, expiresInMs: decision.expiresInMs };
+      return { outcome: 'require', requirements: decision.requirements, expiresInMs: decision.expiresInMs, ...(decision.sideEffects ? { sideEffects: decision.sideEffects } : {}) };
     default: {
       const unknown: never = decision;
       throw new Error(`unknown decision ${JSON.stringify(unknown)}`);
@@ -115,12 +119,14 @@ export function evaluatePolicies<State>(policies: readonly Policy<State>[], inpu
   const outcomes: PolicyOutcome[] = [];
   const approvalSteps: ApprovalStep[] = [];
   const otherRequirements: Requirement[] = [];
+  const sideEffects: SideEffectRequest[] = [];
   let expiresInMs: number | undefined;
   for (const policy of policies) {
     const verdict = policy.evaluate(input);
     switch (verdict.outcome) {
       case 'allow':
         outcomes.push({ policy: policy.name, outcome: 'allow' });
+        sideEffects.push(...(verdict.sideEffects ?? []));
         break;
       case 'deny':
         outcomes.push({ policy: policy.name, outcome: 'deny', reason: verdict.reason });
@@ -132,6 +138,7 @@ export function evaluatePolicies<State>(policies: readonly Policy<State>[], inpu
           else otherRequirements.push(requirement);
         }
         if (verdict.expiresInMs !== undefined) expiresInMs = Math.min(expiresInMs ?? Infinity, verdict.expiresInMs);
+        sideEffects.push(...(verdict.sideEffects ?? []));
         break;
       default: {
         const unknown: never = verdict;
@@ -143,6 +150,8 @@ export function evaluatePolicies<State>(policies: readonly Policy<State>[], inpu
     ...(approvalSteps.length > 0 ? [{ kind: 'approval' as const, steps: approvalSteps }] : []),
     ...otherRequirements,
   ];
-  if (requirements.length === 0) return { outcome: 'allow', policies: outcomes };
-  return { outcome: 'require', requirements, ...(expiresInMs !== undefined ? { expiresInMs } : {}), policies: outcomes };
+  // Only a non-empty list is part of the decision, so decisions (and plan hashes) without side effects stay as they were.
+  const emitted = sideEffects.length > 0 ? { sideEffects } : {};
+  if (requirements.length === 0) return { outcome: 'allow', policies: outcomes, ...emitted };
+  return { outcome: 'require', requirements, ...(expiresInMs !== undefined ? { expiresInMs } : {}), policies: outcomes, ...emitted };
 }

@@ -69,6 +69,7 @@ export function defineQuotaContract(policies: Policy<Quota>[] = []): Contract<Qu
       freeze: {
         payloadSchema: { type: 'object', additionalProperties: false, properties: {} },
         effects: () => [{ op: 'set', path: 'frozen', value: true }],
+        compensation: { transition: 'unfreeze', payload: () => ({}) },
         classification: { riskLevel: 'medium', tags: ['freeze'] },
       },
       unfreeze: {

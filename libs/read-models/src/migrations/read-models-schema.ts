@@ -3,6 +3,9 @@ import { ApprovalsSchema1763800200000 } from './approvals-schema.js';
 import { ProtocolSchema1763800300000 } from './protocol-schema.js';
 import { AuditQueriesSchema1763800500000 } from './audit-queries-schema.js';
 import { RiskRollupsSchema1763800600000 } from './risk-rollups-schema.js';
+import { CompensationSchema1763800700000 } from './compensation-schema.js';
+import { BatchesSchema1763800710000 } from './batches-schema.js';
+import { SideEffectsSchema1763800720000 } from './side-effects-schema.js';
 
 /**
  * The read-model tables. Their shape is a public contract for dashboards and BI tools:
@@ -100,4 +103,13 @@ export class ReadModelsSchema1763800100000 implements MigrationInterface {
   }
 }
 
-export const readModelMigrations = [ReadModelsSchema1763800100000, ApprovalsSchema1763800200000, ProtocolSchema1763800300000, AuditQueriesSchema1763800500000, RiskRollupsSchema1763800600000];
+export const readModelMigrations = [
+  ReadModelsSchema1763800100000,
+  ApprovalsSchema1763800200000,
+  ProtocolSchema1763800300000,
+  AuditQueriesSchema1763800500000,
+  RiskRollupsSchema1763800600000,
+  CompensationSchema1763800700000,
+  BatchesSchema1763800710000,
+  SideEffectsSchema1763800720000,
+];

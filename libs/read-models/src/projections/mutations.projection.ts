@@ -19,7 +19,8 @@ const MUTATION_COLUMNS = [
   'risk_level', 'side_effect_severity', 'tags', 'metadata', 'estimated_blast_radius', 'payload', 'evaluation', 'requirements', 'denial',
   'diff', 'plan_hash', 'base_version', 'expected_version', 'state_version', 'idempotency_key', 'depends_on', 'not_before',
   'requested_at', 'expires_at', 'applied_at', 'finished_at', 'requested_position', 'position', 'approvals', 'approved_by',
-  'current_step', 'current_step_role', 'passed_checks', 'schedule_reached', 'outcome',
+  'current_step', 'current_step_role', 'passed_checks', 'schedule_reached', 'outcome', 'compensates', 'compensated_by', 'batch_id',
+  'batch_step',
 ] as const;
 
 const DECISION_COLUMNS = [
@@ -200,6 +201,10 @@ function requestedRow(event: Extract<MutationEvent, { type: 'MutationRequested' 
     passed_checks: [],
     schedule_reached: false,
     outcome: null,
+    compensates: d.compensates ?? null,
+    compensated_by: null,
+    batch_id: d.batch?.batchId ?? null,
+    batch_step: d.batch?.step ?? null,
   };
 }
 
@@ -282,6 +287,10 @@ function foldIntoRow(row: MutationRow, event: MutationEvent, position: number): 
       return;
     case 'MutationFailed':
       finish(row, event, { code: event.data.code, reason: event.data.reason });
+      return;
+    case 'MutationCompensated':
+      // It had finished when it applied; being undone later changes its status, not when it finished.
+      Object.assign(row, { status: 'compensated', compensated_by: event.data.compensatedBy });
       return;
     case 'MutationRequested':
     case 'MutationAccepted':

@@ -47,7 +47,9 @@ function isNewerThan(a: MutationRecord, b: MutationRecord): boolean {
 }
 
 function timeMatches(mutation: SeededMutation, filters: MutationFilters): boolean {
-  const time = filters.timeField === 'applied' ? (mutation.status === 'applied' ? mutation.finishedAt : null) : mutation.requestedAt;
+  // A compensated mutation applied too (and was undone later).
+  const applied = mutation.status === 'applied' || mutation.status === 'compensated';
+  const time = filters.timeField === 'applied' ? (applied ? mutation.finishedAt : null) : mutation.requestedAt;
   if (filters.from === undefined && filters.to === undefined) return true;
   if (time === null) return false;
   return (filters.from === undefined || Date.parse(time) >= Date.parse(filters.from)) && (filters.to === undefined || Date.parse(time) < Date.parse(filters.to));

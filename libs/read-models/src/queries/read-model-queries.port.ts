@@ -131,6 +131,13 @@ export interface MutationRecord {
   scheduleReached: boolean;
   /** Why it ended (rejected, expired, cancelled, conflicted, failed, denied). */
   outcome: Record<string, unknown> | null;
+  /** The mutation this one undoes (a compensation), else null. */
+  compensates: string | null;
+  /** The mutation that undid this one (status `compensated`), else null. */
+  compensatedBy: string | null;
+  /** The batch this mutation is a step of, else null. */
+  batchId: string | null;
+  batchStep: number | null;
 }
 
 export interface PendingApproval {

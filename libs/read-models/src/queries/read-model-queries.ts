@@ -422,6 +422,10 @@ function toMutationRecord(row: Row): MutationRecord {
     passedChecks: (row.passed_checks as string[] | undefined) ?? [],
     scheduleReached: row.schedule_reached === true,
     outcome: (row.outcome as Record<string, unknown> | null | undefined) ?? null,
+    compensates: (row.compensates as string | null | undefined) ?? null,
+    compensatedBy: (row.compensated_by as string | null | undefined) ?? null,
+    batchId: (row.batch_id as string | null | undefined) ?? null,
+    batchStep: row.batch_step === null || row.batch_step === undefined ? null : Number(row.batch_step),
   };
 }
 

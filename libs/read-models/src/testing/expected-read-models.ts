@@ -4,9 +4,14 @@ import {
   currentApprovalStep,
   eventTime,
   foldLane,
+  foldBatch,
+  describeBatch,
+  isBatchEvent,
+  parseBatchStreamName,
   isMutationEvent,
   statusAfter as domainStatusAfter,
   type ApprovalRecord,
+  type BatchEvent,
   type MutationEvent,
   type Requirement,
 } from '@countersign/domain';
@@ -79,6 +84,7 @@ export function expectedReadModels(log: readonly RecordedEvent[]): Record<ReadMo
     approval_decisions: perMutation.flatMap(({ decisions }) => decisions),
     timers: perMutation.flatMap(({ timers }) => timers),
     mutation_dependencies: expectedDependencies(events, new Map(mutations.map((row) => [row.mutation_id as string, row.status as string]))),
+    batches: expectedBatches(log),
     ...expectedRollups(mutations),
   };
 }
@@ -103,6 +109,43 @@ function expectedRollups(mutations: readonly ReadModelRow[]): Pick<Record<ReadMo
     risk_rollup_actor_daily: rollup(['actor_id', 'actor_kind'], true),
     risk_rollup_state_daily: rollup(['state_type', 'state_id'], true),
   };
+}
+
+/** One row per batch stream: the domain's fold of its events, and the columns derived from it. */
+function expectedBatches(log: readonly RecordedEvent[]): ReadModelRow[] {
+  const events = log.filter((recorded) => isBatchEvent(recorded) && parseBatchStreamName(recorded.streamName) !== undefined);
+  return [...groupBy(events, (event) => event.streamName).values()].map((stream) => {
+    const batchId = parseBatchStreamName(stream[0]!.streamName)!;
+    const saga = foldBatch(batchId, stream.map((event) => ({ type: event.type, data: event.data }) as BatchEvent));
+    const view = describeBatch(saga);
+    return {
+      batch_id: batchId,
+      mode: saga.mode,
+      status: saga.status,
+      actor_id: saga.actor?.id ?? '',
+      actor_kind: saga.actor?.kind ?? '',
+      reason: saga.reason,
+      revert_of: saga.revertOf,
+      step_count: saga.steps.length,
+      steps: json(view.steps),
+      requirements: json(saga.requirements),
+      approvals: json(saga.approvals),
+      current_step_role: view.currentStep?.role ?? null,
+      expires_at: saga.expiresAt === null ? null : iso(saga.expiresAt),
+      denial: json(saga.denial),
+      failed_step: saga.failedStep,
+      compensation_failure: json(saga.compensationFailure),
+      alerts: saga.alerts,
+      requested_at: iso(saga.requestedAt!),
+      finished_at: saga.finishedAt === null ? null : iso(saga.finishedAt),
+      updated_at: iso(saga.updatedAt!),
+      position: stream[stream.length - 1]!.position,
+      saga: json(saga),
+      attempts: 0,
+      last_error: null,
+      retry_at: null,
+    };
+  });
 }
 
 /** Per mutation: its row on `mutations`, its approval decisions and the timers it should have. */
@@ -151,6 +194,10 @@ function expectedMutationRows(lifecycle: PositionedEvent[]): { row: ReadModelRow
     passed_checks: [],
     schedule_reached: false,
     outcome: null,
+    compensates: request.compensates ?? null,
+    compensated_by: null,
+    batch_id: request.batch?.batchId ?? null,
+    batch_step: request.batch?.step ?? null,
   };
   const decisions: ReadModelRow[] = [];
   // The current round: what the latest MutationPending asks for and what counted towards it since.
@@ -249,6 +296,9 @@ function expectedMutationRows(lifecycle: PositionedEvent[]): { row: ReadModelRow
         end(event, { code: event.data.code, reason: event.data.reason });
         break;
       case 'DependencyResolved':
+        break;
+      case 'MutationCompensated':
+        row.compensated_by = event.data.compensatedBy;
         break;
       case 'MutationAccepted':
       case 'MutationStarted':

@@ -14,6 +14,7 @@ export const READ_MODEL_PRIMARY_KEYS = {
   risk_rollup_daily: ['day', 'risk_level', 'category', 'status'],
   risk_rollup_actor_daily: ['day', 'actor_id', 'actor_kind'],
   risk_rollup_state_daily: ['day', 'state_type', 'state_id'],
+  batches: ['batch_id'],
 } as const;
 
 export type ReadModelTable = keyof typeof READ_MODEL_PRIMARY_KEYS;

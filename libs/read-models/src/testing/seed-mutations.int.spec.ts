@@ -45,7 +45,7 @@ describe('seedMutations', () => {
     const { mutations } = result;
     const transitions = new Set(mutations.map((mutation) => mutation.transition));
     for (const transition of ['create', 'open', 'enable', 'setRollout', 'addRule', 'removeRule', 'setLimit', 'raiseLimit', 'setLevel', 'lock', 'unlock']) expect(transitions).toContain(transition);
-    expect(new Set(mutations.map((mutation) => mutation.status))).toEqual(new Set(MUTATION_STATUSES.filter((status) => status !== 'compensated')));
+    expect(new Set(mutations.map((mutation) => mutation.status))).toEqual(new Set(MUTATION_STATUSES));
     const events = log as { type: string; data: Record<string, unknown> & { mutationId: string }; metadata: { causationId?: string; correlationId?: string } }[];
     expect(new Set(events.map((event) => event.type))).toEqual(new Set(MUTATION_EVENT_TYPES));
     const denials = events.filter((event) => event.type === 'MutationDenied').map((event) => event.data.deniedBy);
@@ -62,9 +62,9 @@ describe('seedMutations', () => {
     expect([...approvers].some((id) => SEED_APPROVERS.some((approver) => approver.id === id))).toBe(true);
     expect(result.pendingCommands.recorded).toBeGreaterThan(20);
     expect(result.pendingCommands.rejected).toBeGreaterThan(0);
-    // Every event carries its mutation as causation.
+    // Every event carries its mutation as causation; a compensation is caused by the compensating mutation.
     for (const event of events) {
-      expect(event.metadata.causationId).toBe(event.data.mutationId);
+      expect(event.metadata.causationId).toBe(event.type === 'MutationCompensated' ? event.data.compensatedBy : event.data.mutationId);
       expect(event.metadata.correlationId).toEqual(expect.any(String));
     }
   });
@@ -82,13 +82,16 @@ describe('seedMutations', () => {
       const events = eventsOf.get(mutation.mutationId) ?? [];
       const statusEvents = events.filter((event) => statusAfter(event) !== undefined);
       const last = statusEvents[statusEvents.length - 1]!;
+      // Being compensated changes the status of a mutation that finished when it applied.
+      const finishing = statusEvents.filter((event) => event.type !== 'MutationCompensated');
+      const lastFinishing = finishing[finishing.length - 1]!;
       const pendings = events.filter((event) => event.type === 'MutationPending');
       const lastPending = pendings[pendings.length - 1];
       expect({ id: mutation.mutationId, status: mutation.status, position: mutation.position, finishedAt: mutation.finishedAt, expiresAt: mutation.expiresAt }).toEqual({
         id: mutation.mutationId,
         status: statusAfter(last),
         position: lastPosition.get(mutation.mutationId),
-        finishedAt: last.type === 'MutationPending' ? null : eventTime(last),
+        finishedAt: lastFinishing.type === 'MutationPending' ? null : eventTime(lastFinishing),
         expiresAt: lastPending?.type === 'MutationPending' ? lastPending.data.expiresAt : null,
       });
     }

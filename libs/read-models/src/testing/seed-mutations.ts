@@ -2,7 +2,9 @@ import { creditLimitContract, featureFlagContract } from '@countersign/contracts
 import {
   withLifecycle,
   decidePending,
+  decideRevert,
   decideSubmit,
+  laneHistory,
   eventTime,
   evolveLane,
   foldLane,
@@ -64,6 +66,8 @@ export interface LoadedLane {
   lane: LaneState;
   /** The revision of the last event folded: the expected revision of the next append. */
   expectedRevision: ExpectedRevision;
+  /** Every mutation event of the lane so far (reverts decide on the lane's history). */
+  events: MutationEvent[];
 }
 
 /** Folds a state's lane from its stream, as the write side does before deciding. */
@@ -71,7 +75,7 @@ export async function loadLane(eventStore: EventStore, stateType: string, stateI
   const recorded = await eventStore.readStream(laneStreamName(stateType, stateId));
   const events = recorded.filter((event) => isMutationEvent(event)).map((event) => ({ type: event.type, data: event.data }) as MutationEvent);
   const last = recorded[recorded.length - 1];
-  return { lane: foldLane(stateType, stateId, events), expectedRevision: last ? last.streamRevision : 'no_stream' };
+  return { lane: foldLane(stateType, stateId, events), expectedRevision: last ? last.streamRevision : 'no_stream', events };
 }
 
 export interface SubmitThroughLaneOptions {
@@ -122,11 +126,12 @@ async function decideAndAppend(
   command: SubmitMutation,
   loaded: LoadedLane,
   options: SubmitThroughLaneOptions,
-): Promise<LaneSubmission & { after: LoadedLane }> {
-  const outcome = decideSubmit(command, loaded.lane, contract, { approvalTtlMs: options.approvalTtlMs });
-  if (outcome.kind !== 'recorded') return { outcome, position: null, after: loaded };
-  const { position, after } = await appendToLane(eventStore, contract, command.stateId, command.mutationId, outcome.events, loaded, options);
-  return { outcome, position, after };
+  decide: (lane: LaneState) => SubmitOutcome = (lane) => decideSubmit(command, lane, contract, { approvalTtlMs: options.approvalTtlMs }),
+): Promise<LaneSubmission & { after: LoadedLane; stamped: MutationEvent[] }> {
+  const outcome = decide(loaded.lane);
+  if (outcome.kind !== 'recorded') return { outcome, position: null, after: loaded, stamped: [] };
+  const { position, after, stamped } = await appendToLane(eventStore, contract, command.stateId, command.mutationId, outcome.events, loaded, options);
+  return { outcome, position, after, stamped };
 }
 
 async function decidePendingAndAppend(
@@ -136,11 +141,11 @@ async function decidePendingAndAppend(
   command: PendingCommand,
   loaded: LoadedLane,
   options: SubmitThroughLaneOptions,
-): Promise<LanePendingCommand & { after: LoadedLane }> {
+): Promise<LanePendingCommand & { after: LoadedLane; stamped: MutationEvent[] }> {
   const outcome = decidePending(command, loaded.lane, contract, { approvalTtlMs: options.approvalTtlMs });
-  if (outcome.kind !== 'recorded') return { outcome, position: null, lane: loaded.lane, after: loaded };
-  const { position, after } = await appendToLane(eventStore, contract, stateId, command.mutationId, outcome.events, loaded, options);
-  return { outcome, position, lane: after.lane, after };
+  if (outcome.kind !== 'recorded') return { outcome, position: null, lane: loaded.lane, after: loaded, stamped: [] };
+  const { position, after, stamped } = await appendToLane(eventStore, contract, stateId, command.mutationId, outcome.events, loaded, options);
+  return { outcome, position, lane: after.lane, after, stamped };
 }
 
 async function appendToLane(
@@ -151,7 +156,7 @@ async function appendToLane(
   decided: readonly MutationEvent[],
   loaded: LoadedLane,
   options: SubmitThroughLaneOptions,
-): Promise<{ position: LogPosition; after: LoadedLane }> {
+): Promise<{ position: LogPosition; after: LoadedLane; stamped: MutationEvent[] }> {
   const metadata = { correlationId: options.correlationId ?? mutationId, causationId: mutationId };
   // As the write path does: the protocol's lifecycle events around what was decided.
   const stamped = withLifecycle(loaded.lane, decided);
@@ -162,7 +167,7 @@ async function appendToLane(
     // The store took the append for a retry of an earlier one: these event ids were used before.
     throw new Error(`event ids of mutation ${mutationId} were already appended: use another seed or stateIdPrefix on this log`);
   }
-  return { position: result.position, after: { lane: stamped.reduce(evolveLane, loaded.lane), expectedRevision: result.nextExpectedRevision } };
+  return { position: result.position, after: { lane: stamped.reduce(evolveLane, loaded.lane), expectedRevision: result.nextExpectedRevision, events: [...loaded.events, ...stamped] }, stamped };
 }
 
 export interface SeedMutationsOptions {
@@ -272,20 +277,24 @@ export async function seedMutations(eventStore: EventStore, options: SeedMutatio
   let rejected = 0;
   let lastPosition: LogPosition = 0;
 
-  /** Folds what was recorded into the seeded mutation and the tracked timers. */
-  const record = (mutationId: string, contract: Contract<unknown>, stateId: string, events: readonly MutationEvent[], lane: LaneState, position: LogPosition) => {
+  /**
+   * Folds what was recorded (the appended events, the last at `position`) into the seeded
+   * mutations they belong to (a revert also compensates another) and the tracked timers.
+   */
+  const record = (mutationId: string, contract: Contract<unknown>, stateId: string, stamped: readonly MutationEvent[], lane: LaneState, position: LogPosition) => {
     lastPosition = position;
+    stamped.forEach((event, index) => {
+      const owner = byId.get(event.data.mutationId);
+      if (!owner) return;
+      owner.position = position - stamped.length + 1 + index;
+      const status = statusAfter(event);
+      if (status === undefined) return;
+      owner.status = status;
+      if (event.type === 'MutationPending') owner.expiresAt = event.data.expiresAt;
+      // A compensation changes the status of a mutation that finished long ago.
+      else if (event.type !== 'MutationCompensated') owner.finishedAt = eventTime(event);
+    });
     const mutation = byId.get(mutationId);
-    if (mutation) {
-      mutation.position = position;
-      for (const event of events) {
-        const status = statusAfter(event);
-        if (status === undefined) continue;
-        mutation.status = status;
-        if (event.type === 'MutationPending') mutation.expiresAt = event.data.expiresAt;
-        else mutation.finishedAt = eventTime(event);
-      }
-    }
     const pending = lane.pending[mutationId];
     if (pending) {
       const waiting = openRequirements(pending).find((requirement) => requirement.kind === 'dependency');
@@ -320,7 +329,7 @@ export async function seedMutations(eventStore: EventStore, options: SeedMutatio
     remember(target.contract, target.stateId, result.after);
     if (result.outcome.kind === 'recorded' && result.position !== null) {
       pendingCommands.recorded += 1;
-      record(mutationId, target.contract, target.stateId, result.outcome.events, result.lane, result.position);
+      record(mutationId, target.contract, target.stateId, result.stamped, result.lane, result.position);
     } else {
       pendingCommands[result.outcome.kind === 'unchanged' ? 'unchanged' : 'rejected'] += 1;
       // A timer that changed nothing (the schedule passed after the expiry) is done.
@@ -377,8 +386,15 @@ export async function seedMutations(eventStore: EventStore, options: SeedMutatio
     const stateId = `${prefix}${contract === FEATURE_FLAG ? 'flag' : contract === CREDIT_LIMIT ? 'customer' : 'access'}-${stateIndex}`;
     const loaded = await laneOf(contract, stateId);
     const actor = random.pick(actors);
-    const { transition, payload } =
-      contract === FEATURE_FLAG ? featureFlagChange(random, loaded.lane) : contract === CREDIT_LIMIT ? creditLimitChange(random, loaded.lane, stateId) : accessPolicyChange(random, loaded.lane);
+    // Now and then someone reverts the lane's latest change (refused when it created the state, or its paths moved since).
+    const revertOf = random.chance(REVERT_CHANCE) ? laneHistory(loaded.events).applied.at(-1) : undefined;
+    const { transition, payload } = revertOf
+      ? { transition: `revert of ${revertOf.transition}`, payload: null }
+      : contract === FEATURE_FLAG
+        ? featureFlagChange(random, loaded.lane)
+        : contract === CREDIT_LIMIT
+          ? creditLimitChange(random, loaded.lane, stateId)
+          : accessPolicyChange(random, loaded.lane);
     const command: SubmitMutation = {
       type: 'SubmitMutation',
       mutationId: newId(),
@@ -394,7 +410,17 @@ export async function seedMutations(eventStore: EventStore, options: SeedMutatio
       ...(random.chance(0.08) ? { notBefore: new Date(clock + (1 + random.int(8)) * stepMs).toISOString() } : {}),
       ...dependsOnSome(),
     };
-    const { outcome, position, after } = await decideAndAppend(eventStore, contract, command, loaded, appendOptions());
+    const revert = revertOf
+      ? (lane: LaneState) =>
+          decideRevert(
+            { type: 'RevertMutation', mutationId: command.mutationId, target: revertOf.mutationId, actor, now: command.now, ...(command.reason !== undefined ? { reason: command.reason } : {}) },
+            lane,
+            laneHistory(loaded.events),
+            contract,
+            { approvalTtlMs },
+          )
+      : undefined;
+    const { outcome, position, after, stamped } = await decideAndAppend(eventStore, contract, command, loaded, appendOptions(), revert);
     remember(contract, stateId, after);
     if (outcome.kind !== 'recorded' || position === null) {
       rejected += 1;
@@ -404,7 +430,7 @@ export async function seedMutations(eventStore: EventStore, options: SeedMutatio
       mutationId: command.mutationId,
       stateType: contract.stateType,
       stateId,
-      transition,
+      transition: outcome.plan.transition,
       status: outcome.status,
       actor,
       reason: command.reason ?? null,
@@ -416,12 +442,15 @@ export async function seedMutations(eventStore: EventStore, options: SeedMutatio
     };
     mutations.push(mutation);
     byId.set(mutation.mutationId, mutation);
-    record(command.mutationId, contract, stateId, outcome.events, after.lane, position);
+    record(command.mutationId, contract, stateId, stamped, after.lane, position);
     await signalDependents();
   }
   if (mutations.length < options.count) throw new Error(`seeded only ${mutations.length} of ${options.count} mutations`);
   return { mutations, rejected, pendingCommands, lastPosition, nextClock: new Date(clock + stepMs).toISOString() };
 }
+
+/** Chance that a submit is a revert of the lane's latest applied change instead. */
+const REVERT_CHANCE = 0.06;
 
 const TIMER_ORDER = { ReachSchedule: 0, TimeOutDependencies: 1, ExpireMutation: 2 } as const;
 

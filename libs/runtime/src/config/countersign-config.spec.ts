@@ -30,6 +30,13 @@ describe('loadConfig', () => {
       idempotencyRetentionMs: 24 * 3_600_000,
       idempotencyWaitMs: 10_000,
       dependencyTimeoutMs: 3_600_000,
+      batchResumeAfterMs: 2_000,
+      faultPoints: [],
+      webhooks: {},
+      webhookSecret: undefined,
+      webhookTimeoutMs: 10_000,
+      webhookMaxAttempts: 8,
+      webhookBackoffMs: 1_000,
     });
   });
 
@@ -79,6 +86,13 @@ describe('loadConfig', () => {
         COUNTERSIGN_IDEMPOTENCY_RETENTION: '3s',
         COUNTERSIGN_IDEMPOTENCY_WAIT: '500ms',
         COUNTERSIGN_DEPENDENCY_TIMEOUT: '10m',
+        COUNTERSIGN_BATCH_RESUME_AFTER: '500ms',
+        COUNTERSIGN_FAULT_POINTS: 'batch.compensation.applied, other',
+        COUNTERSIGN_WEBHOOKS: '{"credit-limit.limit-set":"https://billing.example/hooks","*":"http://10.0.0.1:8080/all"}',
+        COUNTERSIGN_WEBHOOK_SECRET: 'a-long-signing-secret',
+        COUNTERSIGN_WEBHOOK_TIMEOUT: '3s',
+        COUNTERSIGN_WEBHOOK_MAX_ATTEMPTS: '5',
+        COUNTERSIGN_WEBHOOK_BACKOFF: '200ms',
       },
       cwd,
     );
@@ -105,7 +119,20 @@ describe('loadConfig', () => {
       idempotencyRetentionMs: 3_000,
       idempotencyWaitMs: 500,
       dependencyTimeoutMs: 600_000,
+      batchResumeAfterMs: 500,
+      faultPoints: ['batch.compensation.applied', 'other'],
+      webhooks: { 'credit-limit.limit-set': 'https://billing.example/hooks', '*': 'http://10.0.0.1:8080/all' },
+      webhookSecret: 'a-long-signing-secret',
+      webhookTimeoutMs: 3_000,
+      webhookMaxAttempts: 5,
+      webhookBackoffMs: 200,
     });
+  });
+
+  it('refuses webhooks without a signing secret, and malformed webhook maps', () => {
+    expect(() => loadConfig({ COUNTERSIGN_WEBHOOKS: '{"a.b":"https://x.example"}' }, cwd)).toThrow(/COUNTERSIGN_WEBHOOK_SECRET/);
+    expect(() => loadConfig({ COUNTERSIGN_WEBHOOKS: '["https://x.example"]', COUNTERSIGN_WEBHOOK_SECRET: 'a-long-signing-secret' }, cwd)).toThrow(/JSON object/);
+    expect(() => loadConfig({ COUNTERSIGN_WEBHOOKS: '{"a.b":"ftp://x.example"}', COUNTERSIGN_WEBHOOK_SECRET: 'a-long-signing-secret' }, cwd)).toThrow(/http\(s\) URL/);
   });
 
   it('keeps absolute data and contract folders as given', () => {

@@ -43,6 +43,20 @@ export interface CountersignConfig {
   idempotencyWaitMs: number;
   /** How long a mutation waits for its dependsOn unless the request says (COUNTERSIGN_DEPENDENCY_TIMEOUT, default 1h). */
   dependencyTimeoutMs: number;
+  /** How long a running batch may go without progress before a worker resumes its saga (COUNTERSIGN_BATCH_RESUME_AFTER, default 2s). */
+  batchResumeAfterMs: number;
+  /** Webhook URL per side-effect type, `*` for any other type (COUNTERSIGN_WEBHOOKS, a JSON object); none by default. */
+  webhooks: Record<string, string>;
+  /** The key that signs webhook bodies (HMAC-SHA256; COUNTERSIGN_WEBHOOK_SECRET, required with webhooks). */
+  webhookSecret?: string;
+  /** How long one webhook call may take (COUNTERSIGN_WEBHOOK_TIMEOUT, default 10s). */
+  webhookTimeoutMs: number;
+  /** Attempts before a side effect goes to the dead letters (COUNTERSIGN_WEBHOOK_MAX_ATTEMPTS, default 8). */
+  webhookMaxAttempts: number;
+  /** Wait after the first failed attempt, doubling after each, at most 10 min (COUNTERSIGN_WEBHOOK_BACKOFF, default 1s). */
+  webhookBackoffMs: number;
+  /** Fault injection for crash tests (COUNTERSIGN_FAULT_POINTS, comma-separated): the process kills itself at the first named point it reaches. */
+  faultPoints: string[];
 }
 
 /** DI token for the process configuration. */
@@ -74,7 +88,43 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Counter
     idempotencyRetentionMs: parseDuration(env.COUNTERSIGN_IDEMPOTENCY_RETENTION || '24h', 'COUNTERSIGN_IDEMPOTENCY_RETENTION'),
     idempotencyWaitMs: parseDuration(env.COUNTERSIGN_IDEMPOTENCY_WAIT || '10s', 'COUNTERSIGN_IDEMPOTENCY_WAIT'),
     dependencyTimeoutMs: parseDuration(env.COUNTERSIGN_DEPENDENCY_TIMEOUT || '1h', 'COUNTERSIGN_DEPENDENCY_TIMEOUT'),
+    batchResumeAfterMs: parseDuration(env.COUNTERSIGN_BATCH_RESUME_AFTER || '2s', 'COUNTERSIGN_BATCH_RESUME_AFTER'),
+    faultPoints: (env.COUNTERSIGN_FAULT_POINTS ?? '').split(',').map((point) => point.trim()).filter(Boolean),
+    ...webhookConfig(env),
   };
+}
+
+function webhookConfig(env: Env): Pick<CountersignConfig, 'webhooks' | 'webhookSecret' | 'webhookTimeoutMs' | 'webhookMaxAttempts' | 'webhookBackoffMs'> {
+  const webhooks = parseWebhooks(env.COUNTERSIGN_WEBHOOKS);
+  const webhookSecret = nonEmpty(env.COUNTERSIGN_WEBHOOK_SECRET);
+  if (Object.keys(webhooks).length > 0 && (webhookSecret === undefined || webhookSecret.length < 16)) {
+    throw new ConfigError('COUNTERSIGN_WEBHOOK_SECRET (at least 16 characters) is required when COUNTERSIGN_WEBHOOKS is set: webhook bodies are signed with it');
+  }
+  return {
+    webhooks,
+    webhookSecret,
+    webhookTimeoutMs: parseDuration(env.COUNTERSIGN_WEBHOOK_TIMEOUT || '10s', 'COUNTERSIGN_WEBHOOK_TIMEOUT'),
+    webhookMaxAttempts: integer(env, 'COUNTERSIGN_WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
+    webhookBackoffMs: parseDuration(env.COUNTERSIGN_WEBHOOK_BACKOFF || '1s', 'COUNTERSIGN_WEBHOOK_BACKOFF'),
+  };
+}
+
+/** `{"<side-effect type>": "<http(s) URL>", "*": "<URL for any other type>"}`. */
+function parseWebhooks(raw: string | undefined): Record<string, string> {
+  if (nonEmpty(raw) === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw as string);
+  } catch {
+    throw new ConfigError('COUNTERSIGN_WEBHOOKS must be a JSON object of side-effect type to URL');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError('COUNTERSIGN_WEBHOOKS must be a JSON object of side-effect type to URL');
+  const webhooks: Record<string, string> = {};
+  for (const [type, url] of Object.entries(parsed)) {
+    if (typeof url !== 'string' || !/^https?:\/\//.test(url) || !URL.canParse(url)) throw new ConfigError(`COUNTERSIGN_WEBHOOKS: the URL of "${type}" must be an http(s) URL`);
+    webhooks[type] = url;
+  }
+  return webhooks;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -46,8 +46,10 @@ describe('ContractRegistry', () => {
         { name: 'prod-rollout-jump-needs-release-manager', description: expect.any(String) },
       ],
       sensitive: [],
+      sideEffectTypes: [],
     });
     expect(descriptions.find((description) => description.stateType === 'credit-limit')?.sensitive).toEqual(['customerId']);
+    expect(descriptions.find((description) => description.stateType === 'credit-limit')?.sideEffectTypes.map((type) => [type.type, type.compensated])).toEqual([['credit-limit.limit-set', true]]);
     expect(featureFlag.transitions.map(({ name, creates, reversible }) => ({ name, creates, reversible }))).toEqual([
       { name: 'create', creates: true, reversible: false },
       { name: 'enable', creates: false, reversible: true },
@@ -60,6 +62,7 @@ describe('ContractRegistry', () => {
       name: 'setRollout',
       description: 'Set the rollout percentage (0-100).',
       creates: false,
+      compensatedBy: null,
       reversible: true,
       payloadSchema: expect.objectContaining({ required: ['percentage'] }),
     });
@@ -74,9 +77,10 @@ describe('ContractRegistry', () => {
       description: undefined,
       stateSchema: { type: 'object' },
       classification: {},
-      transitions: [{ name: 'create', description: undefined, creates: true, reversible: false, payloadSchema: { type: 'object' } }],
+      transitions: [{ name: 'create', description: undefined, creates: true, reversible: false, compensatedBy: null, payloadSchema: { type: 'object' } }],
       policies: [],
       sensitive: [],
+      sideEffectTypes: [],
     });
   });
 });

@@ -12,6 +12,11 @@ export class ContractRegistry {
     if (this.contracts.has(contract.stateType)) {
       throw new Error(`contract "${contract.stateType}" from ${origin} is already registered`);
     }
+    // Deliverers are configured per side-effect type, so a type belongs to one contract.
+    for (const type of Object.keys(contract.definition.sideEffectTypes ?? {})) {
+      const owner = [...this.contracts.values()].find((other) => Object.hasOwn(other.definition.sideEffectTypes ?? {}, type));
+      if (owner) throw new Error(`side-effect type "${type}" of contract "${contract.stateType}" from ${origin} is already registered by "${owner.stateType}"`);
+    }
     this.contracts.set(contract.stateType, contract);
   }
 

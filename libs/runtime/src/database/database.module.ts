@@ -1,5 +1,5 @@
 import { EVENT_STORE, PostgresEventStore, type EventStore } from '@countersign/event-store';
-import { ParkedEvents, PostgresReadModelQueries, ReadModelQueries, allProjections } from '@countersign/read-models';
+import { BatchQueries, ParkedEvents, PostgresReadModelQueries, ReadModelQueries, SideEffectQueries, allProjections } from '@countersign/read-models';
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -50,6 +50,8 @@ export class DatabaseModule {
           useFactory: (pool: pg.Pool) => options.eventStore ?? new PostgresEventStore(pool),
         },
         { provide: ReadModelQueries, inject: [DataSource], useFactory: (dataSource: DataSource): ReadModelQueries => new PostgresReadModelQueries(dataSource) },
+        { provide: BatchQueries, inject: [DataSource], useFactory: (dataSource: DataSource) => new BatchQueries(dataSource) },
+        { provide: SideEffectQueries, inject: [DataSource], useFactory: (dataSource: DataSource) => new SideEffectQueries(dataSource) },
         {
           provide: ParkedEvents,
           inject: [DataSource, EVENT_STORE],
@@ -57,7 +59,7 @@ export class DatabaseModule {
         },
         DatabaseShutdown,
       ],
-      exports: [DataSource, EVENT_STORE, EVENT_STORE_POOL, ReadModelQueries, ParkedEvents],
+      exports: [DataSource, EVENT_STORE, EVENT_STORE_POOL, ReadModelQueries, BatchQueries, SideEffectQueries, ParkedEvents],
     };
   }
 }

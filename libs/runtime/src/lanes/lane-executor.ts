@@ -43,17 +43,43 @@ export class LaneExecutor {
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
   ) {}
 
-  async run<Result>(
+  run<Result>(
     stateType: string,
     stateId: string,
     metadata: { correlationId: string; causationId: string },
     decide: (lane: LaneState, now: string) => LaneDecision<Result>,
     onRetry?: () => void,
   ): Promise<LaneRun<Result>> {
+    return this.attempt(stateType, stateId, metadata, false, (lane, now) => decide(lane, now), onRetry);
+  }
+
+  /**
+   * As `run`, and the decision also sees every event of the lane up to the folded revision (its
+   * history): for reverts and compensations, which must know what changed since a mutation.
+   */
+  runWithHistory<Result>(
+    stateType: string,
+    stateId: string,
+    metadata: { correlationId: string; causationId: string },
+    decide: (lane: LaneState, now: string, history: MutationEvent[]) => LaneDecision<Result>,
+    onRetry?: () => void,
+  ): Promise<LaneRun<Result>> {
+    return this.attempt(stateType, stateId, metadata, true, decide, onRetry);
+  }
+
+  private async attempt<Result>(
+    stateType: string,
+    stateId: string,
+    metadata: { correlationId: string; causationId: string },
+    withHistory: boolean,
+    decide: (lane: LaneState, now: string, history: MutationEvent[]) => LaneDecision<Result>,
+    onRetry?: () => void,
+  ): Promise<LaneRun<Result>> {
     return this.locks.run(laneStreamName(stateType, stateId), async () => {
       for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt += 1) {
         const loaded = await this.lanes.load(stateType, stateId);
-        const decision = decide(loaded.lane, this.clock.now().toISOString());
+        const history = withHistory ? await this.lanes.history(loaded) : [];
+        const decision = decide(loaded.lane, this.clock.now().toISOString(), history);
         if (decision.events.length === 0) return { result: decision.result, attempts: attempt };
         const events = withLifecycle(loaded.lane, decision.events);
         const lane = laneName(stateType, stateId);

@@ -35,6 +35,17 @@ export class LaneRepository {
   }
 
   /**
+   * Every mutation event of a loaded lane's stream up to the revision it was folded at: the
+   * history reverts and batch compensations decide on (submits never read it).
+   */
+  async history(loaded: LoadedLane): Promise<MutationEvent[]> {
+    if (loaded.revision === 'no_stream') return [];
+    const upTo = loaded.revision as number;
+    const recorded = await this.eventStore.readStream(loaded.streamName, { maxCount: upTo + 1 });
+    return recorded.filter((event) => event.streamRevision <= upTo && isMutationEvent(event)) as unknown as MutationEvent[];
+  }
+
+  /**
    * Appends with the revision the lane was loaded at. On success the cache moves to the new
    * revision with the events folded in, so the next load of this lane reads nothing it wrote itself.
    */

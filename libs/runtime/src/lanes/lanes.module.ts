@@ -5,8 +5,11 @@ import { LaneLocks } from './lane-locks.js';
 import { LaneRepository } from './lane-repository.js';
 import { EXECUTION_GATE, executionGateProvider } from '../protocol/execution-gate.js';
 import { IdempotencyStore } from '../protocol/idempotency-store.js';
+import { BatchCommands } from '../batches/batch-commands.js';
+import { BatchSagaRunner } from '../batches/batch-saga-runner.js';
+import { FaultPoints } from '../batches/fault-points.js';
 
-/** The write side's lane machinery, idempotency keys and the execution gate, shared by the API and the worker (global: one lock table and one gate per process). */
+/** The write side's lane machinery, batch sagas, idempotency keys and the execution gate, shared by the API and the worker (global: one lock table and one gate per process). */
 @Module({})
 export class LanesModule {
   static forRoot(options: { clock?: Clock; ids?: IdGenerator } = {}): DynamicModule {
@@ -21,8 +24,11 @@ export class LanesModule {
         LaneExecutor,
         IdempotencyStore,
         executionGateProvider(),
+        FaultPoints,
+        BatchSagaRunner,
+        BatchCommands,
       ],
-      exports: [CLOCK, ID_GENERATOR, LaneLocks, LaneRepository, LaneExecutor, IdempotencyStore, EXECUTION_GATE],
+      exports: [CLOCK, ID_GENERATOR, LaneLocks, LaneRepository, LaneExecutor, IdempotencyStore, EXECUTION_GATE, FaultPoints, BatchSagaRunner, BatchCommands],
     };
   }
 }

@@ -6,6 +6,10 @@ import { RUNTIME_CONFIG, type CountersignConfig } from '../config/countersign-co
 import { PendingCommands } from '../lanes/pending-commands.js';
 import { LOG, type Log } from '../log.js';
 import { TimerWorker } from './timer-worker.js';
+import { BatchWorker } from './batch-worker.js';
+import { SideEffectWorker } from './side-effect-worker.js';
+import { SIDE_EFFECT_DELIVERER } from '../side-effects/side-effect-deliverer.port.js';
+import { WebhookDeliverer } from '../side-effects/webhook-deliverer.js';
 
 /** Runs every read-model projection in this process (api on the embedded default, or the worker app). */
 @Injectable()
@@ -37,6 +41,9 @@ export class ProjectionWorker implements OnApplicationBootstrap, OnApplicationSh
   }
 }
 
-/** Projections and durable timers: the worker's share of a process. */
-@Module({ providers: [ProjectionWorker, PendingCommands, TimerWorker], exports: [ProjectionWorker, TimerWorker] })
+/** Projections, durable timers, batch sagas and side-effect delivery: the worker's share of a process. */
+@Module({
+  providers: [ProjectionWorker, PendingCommands, TimerWorker, BatchWorker, { provide: SIDE_EFFECT_DELIVERER, useClass: WebhookDeliverer }, SideEffectWorker],
+  exports: [ProjectionWorker, TimerWorker, BatchWorker, SideEffectWorker],
+})
 export class ProjectionWorkerModule {}

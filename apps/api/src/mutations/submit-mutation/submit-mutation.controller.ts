@@ -1,15 +1,16 @@
-import type { Actor, JsonObject, JsonValue, Plan, Requirement } from '@countersign/domain';
+import type { Actor, JsonObject, JsonValue } from '@countersign/domain';
 import { ReadModelQueries } from '@countersign/read-models';
 import { EXECUTION_GATE, ExecutionGate, ID_GENERATOR, IdempotencyStore, OverCapacityError, requestFingerprint, type IdGenerator, type StoredResponse } from '@countersign/runtime';
 import { Body, Controller, Headers, Inject, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentActor } from '../../auth/bearer-auth.guard.js';
-import { ApiError, type ErrorCode } from '../../http/api-error.js';
+import { ApiError } from '../../http/api-error.js';
+import { answerOf } from '../mutation-answer.js';
 import { correlationIdOf } from '../../http/request-context.js';
 import { Metrics } from '../../metrics/metrics.js';
 import { envelopeValidationPipe } from '../../http/validation.js';
-import { SubmitMutationCommand, type SubmitMutationResult } from './submit-mutation.command.js';
+import { SubmitMutationCommand } from './submit-mutation.command.js';
 import { SubmitMutationDto } from './submit-mutation.dto.js';
 import { MutationAlreadyRecordedError } from './submit-mutation.handler.js';
 
@@ -103,50 +104,7 @@ export class SubmitMutationController {
 
   /** The answer as status and body; refusals of the domain are answers too (and are stored with the key). */
   private async answer(command: SubmitMutationCommand): Promise<StoredResponse> {
-    const result: SubmitMutationResult = await this.commandBus.execute(command);
-    switch (result.kind) {
-      case 'rejected':
-        return refusal(new ApiError(result.error.code as ErrorCode, result.error.message, result.error.details ?? {}));
-      case 'planned':
-        return { status: 200, body: { dryRun: true, ...describePlan(result.plan, result.plan.requirements), stateVersion: result.plan.baseVersion, resultingState: result.plan.after } };
-      case 'recorded': {
-        if (result.status === 'denied' && result.plan.decision.outcome === 'deny') {
-          const { decision } = result.plan;
-          return refusal(
-            new ApiError(decision.code, decision.reason, { deniedBy: decision.deniedBy, policy: decision.policy ?? null }, {
-              mutationId: result.mutationId,
-              status: 'denied',
-              suggestions: decision.suggestions,
-              position: result.position,
-            }),
-          );
-        }
-        if (result.status === 'failed') {
-          return refusal(
-            new ApiError('dependency_failed', result.failure?.reason ?? 'a dependency ended without being applied', {}, {
-              mutationId: result.mutationId,
-              status: 'failed',
-              position: result.position,
-            }),
-          );
-        }
-        return {
-          status: result.status === 'applied' ? 201 : 202,
-          body: {
-            mutationId: result.mutationId,
-            status: result.status,
-            ...describePlan(result.plan, result.requirements),
-            stateVersion: result.status === 'applied' ? result.stateVersion : null,
-            expiresAt: result.expiresAt ?? null,
-            position: result.position,
-          },
-        };
-      }
-      default: {
-        const unknown: never = result;
-        throw new Error(`unknown result ${JSON.stringify(unknown)}`);
-      }
-    }
+    return answerOf(await this.commandBus.execute(command));
   }
 
   /** The answer for a mutation an earlier, interrupted attempt recorded: its current record. */
@@ -171,26 +129,4 @@ export class SubmitMutationController {
       },
     };
   }
-}
-
-function refusal(error: ApiError): StoredResponse {
-  return { status: error.status, body: error.toBody() };
-}
-
-function describePlan(plan: Plan, requirements: Requirement[]) {
-  const { decision } = plan;
-  return {
-    stateType: plan.stateType,
-    stateId: plan.stateId,
-    transition: plan.transition,
-    decision: {
-      outcome: decision.outcome,
-      policies: decision.policies,
-      ...(decision.outcome === 'deny' ? { code: decision.code, reason: decision.reason, suggestions: decision.suggestions } : {}),
-    },
-    requirements,
-    diff: plan.diff,
-    planHash: plan.hash,
-    classification: plan.classification,
-  };
 }

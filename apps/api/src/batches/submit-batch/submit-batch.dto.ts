@@ -1,0 +1,92 @@
+import { BATCH_MODES, RISK_LEVELS, SIDE_EFFECT_SEVERITIES, type BatchMode, type RiskLevel, type SideEffectSeverity } from '@countersign/domain';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+
+/** One step: the submit envelope without what a batch decides for all its steps (dependencies, schedules, keys, dry runs). */
+export class BatchMutationDto {
+  @IsString()
+  @Matches(/^[a-z][a-z0-9-]{0,62}$/, { message: 'stateType must be a registered contract name (lower-case, digits, dashes)' })
+  stateType!: string;
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/, { message: 'stateId must be 1-200 characters of letters, digits and . _ : @ -' })
+  stateId!: string;
+
+  @IsString()
+  @Length(1, 64)
+  transition!: string;
+
+  @IsObject()
+  payload!: Record<string, unknown>;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  expectedVersion?: number;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:\/-]{0,63}$/, { each: true, message: 'each tag must be 1-64 characters of letters, digits and . _ : / -' })
+  tags?: string[];
+
+  @IsOptional()
+  @IsObject()
+  metadata?: Record<string, unknown>;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  estimatedBlastRadius?: number;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  category?: string;
+
+  @IsOptional()
+  @IsIn(RISK_LEVELS)
+  riskLevel?: RiskLevel;
+
+  @IsOptional()
+  @IsIn(SIDE_EFFECT_SEVERITIES)
+  sideEffectSeverity?: SideEffectSeverity;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  reason?: string;
+}
+
+/** POST /v1/batches. */
+export class SubmitBatchDto {
+  @IsIn(BATCH_MODES)
+  mode!: BatchMode;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => BatchMutationDto)
+  mutations!: BatchMutationDto[];
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  reason?: string;
+}

@@ -1,0 +1,22 @@
+import { IsBoolean, IsOptional, IsString, Length } from 'class-validator';
+
+/** POST /v1/mutations/:id/revert. The actor comes from the bearer token. */
+export class RevertMutationDto {
+  /** Why the change is undone; required, it is the audit trail's answer to "why". */
+  @IsString()
+  @Length(1, 2000)
+  reason!: string;
+
+  /**
+   * Also compensate the later mutations that changed the same paths, latest first, then this
+   * one: planned and governed as one atomic batch (one approval covers it).
+   */
+  @IsOptional()
+  @IsBoolean()
+  compensateLater?: boolean;
+
+  /** Plan only, record nothing (not with compensateLater). */
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
+}
