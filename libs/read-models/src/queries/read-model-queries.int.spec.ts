@@ -42,6 +42,12 @@ function newestFirst<T extends { requestedAt: string; mutationId: string }>(rows
   return [...rows].sort((a, b) => (a.requestedAt !== b.requestedAt ? (a.requestedAt < b.requestedAt ? 1 : -1) : a.mutationId < b.mutationId ? 1 : a.mutationId > b.mutationId ? -1 : 0));
 }
 
+/** The list's order: newest first by request time, or by applied time (a seeded mutation's finishedAt) for timeField=applied. */
+function inListOrder(rows: readonly SeededMutation[], filters: MutationFilters): SeededMutation[] {
+  if (filters.timeField !== 'applied') return newestFirst(rows);
+  return newestFirst(rows.map((mutation) => ({ ...mutation, requestedAt: mutation.finishedAt as string })));
+}
+
 function isNewerThan(a: MutationRecord, b: MutationRecord): boolean {
   return a.requestedAt > b.requestedAt || (a.requestedAt === b.requestedAt && a.mutationId > b.mutationId);
 }
@@ -50,7 +56,7 @@ function timeMatches(mutation: SeededMutation, filters: MutationFilters): boolea
   // A compensated mutation applied too (and was undone later).
   const applied = mutation.status === 'applied' || mutation.status === 'compensated';
   const time = filters.timeField === 'applied' ? (applied ? mutation.finishedAt : null) : mutation.requestedAt;
-  if (filters.from === undefined && filters.to === undefined) return true;
+  // timeField=applied lists only mutations that applied, whatever the window.
   if (time === null) return false;
   return (filters.from === undefined || Date.parse(time) >= Date.parse(filters.from)) && (filters.to === undefined || Date.parse(time) < Date.parse(filters.to));
 }
@@ -204,10 +210,21 @@ describe('ReadModelQueries over a seeded log', () => {
       { q: 'no-such-word-anywhere' },
     ];
     for (const filters of cases) {
-      const expected = newestFirst(seeded.filter((mutation) => matches(mutation, filters))).map((mutation) => mutation.mutationId);
+      const expected = inListOrder(seeded.filter((mutation) => matches(mutation, filters)), filters).map((mutation) => mutation.mutationId);
       const listed = await walkPages(queries, filters, 1_000);
       expect({ filters, ids: listed.map((row) => row.mutationId) }).toEqual({ filters, ids: expected });
     }
+    // Applied-time order across many small pages, and its cursors do not mix with request-time ones.
+    for (const filters of [{ timeField: 'applied' }, { timeField: 'applied', stateType: 'credit-limit', from: at(0.8) }] as MutationFilters[]) {
+      const expected = inListOrder(seeded.filter((mutation) => matches(mutation, filters)), filters).map((mutation) => mutation.mutationId);
+      expect(expected.length).toBeGreaterThan(7);
+      expect((await walkPages(queries, filters, 7)).map((row) => row.mutationId)).toEqual(expected);
+    }
+    const requestedCursor = (await queries.listMutations({}, { limit: 2 })).nextCursor as string;
+    const appliedCursor = (await queries.listMutations({ timeField: 'applied' }, { limit: 2 })).nextCursor as string;
+    await expect(queries.listMutations({ timeField: 'applied' }, { limit: 2, cursor: requestedCursor })).rejects.toBeInstanceOf(InvalidQueryError);
+    await expect(queries.listMutations({}, { limit: 2, cursor: appliedCursor })).rejects.toBeInstanceOf(InvalidQueryError);
+
     // Guard against a vacuous comparison: every single filter above selects something, but not everything.
     for (const filters of [...cases.slice(1, 22), ...auditCases]) {
       const count = seeded.filter((mutation) => matches(mutation, filters)).length;
@@ -216,10 +233,10 @@ describe('ReadModelQueries over a seeded log', () => {
   });
 
   it('streams every selected mutation in list order, in keyset pages, for the export', async () => {
-    for (const filters of [{}, { status: 'applied' }, { tag: ['prod'], riskLevel: 'high' }, { metadata: { urgent: 'true' } }] as MutationFilters[]) {
+    for (const filters of [{}, { status: 'applied' }, { tag: ['prod'], riskLevel: 'high' }, { metadata: { urgent: 'true' } }, { timeField: 'applied' }] as MutationFilters[]) {
       const streamed: string[] = [];
       for await (const record of queries.streamMutations(filters, 7)) streamed.push(record.mutationId);
-      const expected = newestFirst(seeded.filter((mutation) => matches(mutation, filters))).map((mutation) => mutation.mutationId);
+      const expected = inListOrder(seeded.filter((mutation) => matches(mutation, filters)), filters).map((mutation) => mutation.mutationId);
       expect({ filters, streamed }).toEqual({ filters, streamed: expected });
     }
   });

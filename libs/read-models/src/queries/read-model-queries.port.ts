@@ -29,7 +29,7 @@ export interface MutationFilters {
   from?: string;
   /** Before (ISO 8601), on the time named by `timeField`. */
   to?: string;
-  /** Which time `from`/`to` apply to: when it was requested (default) or applied (only applied mutations match). */
+  /** The time `from`/`to` apply to and the list is ordered by: when it was requested (default) or applied (then only mutations that applied are listed). */
   timeField?: 'requested' | 'applied';
   /** Equality on top-level metadata keys; a value that reads as a number, boolean or null also matches that JSON value. */
   metadata?: Record<string, string>;
@@ -191,7 +191,7 @@ export interface StateHistoryItem {
 export abstract class ReadModelQueries {
   /** One mutation with its event timeline; null when unknown. */
   abstract getMutation(mutationId: string): Promise<(MutationRecord & { timeline: TimelineEntry[] }) | null>;
-  /** Newest first, by (requested_at, mutation_id), filtered and paged. */
+  /** Newest first by request time (by applied time for `timeField: 'applied'`), then id; filtered and paged. */
   abstract listMutations(filters: MutationFilters, page: PageRequest): Promise<Page<MutationRecord>>;
   /** Every filtered mutation in list order, read in bounded pages (constant memory, for exports). */
   abstract streamMutations(filters: MutationFilters, batchSize?: number): AsyncGenerator<MutationRecord>;

@@ -39,7 +39,9 @@ function mutationConditions(filters: MutationFilters): { where: string[]; parame
   if (filters.sideEffectSeverity !== undefined) add((p) => `side_effect_severity = ${p}`, filters.sideEffectSeverity);
   if (filters.tag?.length) add((p) => `tags && ${p}::text[]`, filters.tag);
   if (filters.tags?.length) add((p) => `tags @> ${p}::text[]`, filters.tags);
-  const timeColumn = filters.timeField === 'applied' ? 'applied_at' : 'requested_at';
+  const timeColumn = sortColumn(filters);
+  // timeField=applied lists applied mutations (compensated ones included: they applied too), by when they applied.
+  if (filters.timeField === 'applied') where.push('applied_at IS NOT NULL');
   if (filters.from !== undefined) add((p) => `${timeColumn} >= ${p}`, filters.from);
   if (filters.to !== undefined) add((p) => `${timeColumn} < ${p}`, filters.to);
   for (const [key, value] of Object.entries(filters.metadata ?? {})) {
@@ -55,6 +57,27 @@ function mutationConditions(filters: MutationFilters): { where: string[]; parame
   if (filters.blastRadiusMax !== undefined) add((p) => `estimated_blast_radius <= ${p}`, filters.blastRadiusMax);
   if (filters.q !== undefined && filters.q.trim() !== '') add((p) => `${REASON_SEARCH} @@ websearch_to_tsquery('simple', ${p})`, filters.q);
   return { where, parameters };
+}
+
+/** The time a list is ordered by, and `from`/`to` apply to. */
+function sortColumn(filters: MutationFilters): 'applied_at' | 'requested_at' {
+  return filters.timeField === 'applied' ? 'applied_at' : 'requested_at';
+}
+
+/** The cursor of a page ending at `row`; a cursor of the applied-time order says so, so the two never mix. */
+function mutationCursor(filters: MutationFilters, row: { time: string; mutationId: string }): string {
+  return encodeCursor(filters.timeField === 'applied' ? ['applied', row.time, row.mutationId] : [row.time, row.mutationId]);
+}
+
+function decodeMutationCursor(filters: MutationFilters, cursor: string): [string, string] {
+  const applied = filters.timeField === 'applied';
+  const key = decodeCursor(cursor, applied ? ['string', 'string', 'string'] : ['string', 'string']) as string[];
+  const [time, mutationId] = applied ? key.slice(1) : key;
+  // A tampered cursor must be a 400, not a failed cast in SQL.
+  if ((applied && key[0] !== 'applied') || !isIsoInstant(time as string) || !UUID.test(mutationId as string)) {
+    throw new InvalidQueryError('cursor', 'cursor is not one this API returned');
+  }
+  return [time as string, mutationId as string];
 }
 
 /** A metadata filter value as text, and as the number, boolean or null it may spell. */
@@ -102,50 +125,49 @@ export class PostgresReadModelQueries extends ReadModelQueries {
     };
   }
 
-  /** Newest first, by (requested_at, mutation_id); the cursor makes pages stable while rows are added. */
+  /** Newest first, by (requested_at or, for timeField=applied, applied_at; then mutation_id); the cursor makes pages stable while rows are added. */
   async listMutations(filters: MutationFilters, page: PageRequest): Promise<Page<MutationRecord>> {
     const { where, parameters } = mutationConditions(filters);
+    const column = sortColumn(filters);
     if (page.cursor !== undefined) {
-      const [requestedAt, mutationId] = decodeCursor(page.cursor, ['string', 'string']) as [string, string];
-      // A tampered cursor must be a 400, not a failed cast in SQL.
-      if (!isIsoInstant(requestedAt) || !UUID.test(mutationId)) {
-        throw new InvalidQueryError('cursor', 'cursor is not one this API returned');
-      }
-      parameters.push(requestedAt, mutationId);
-      where.push(`(requested_at, mutation_id) < ($${parameters.length - 1}::timestamptz, $${parameters.length}::uuid)`);
+      const [time, mutationId] = decodeMutationCursor(filters, page.cursor);
+      parameters.push(time, mutationId);
+      where.push(`(${column}, mutation_id) < ($${parameters.length - 1}::timestamptz, $${parameters.length}::uuid)`);
     }
     parameters.push(page.limit + 1);
     const rows = (await this.dataSource.query(
       `SELECT * FROM mutations ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY requested_at DESC, mutation_id DESC LIMIT $${parameters.length}`,
+       ORDER BY ${column} DESC, mutation_id DESC LIMIT $${parameters.length}`,
       parameters,
     )) as Row[];
     const items = rows.slice(0, page.limit).map(toMutationRecord);
     const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > page.limit && last ? encodeCursor([last.requestedAt, last.mutationId]) : null };
+    if (!(rows.length > page.limit && last)) return { items, nextCursor: null };
+    return { items, nextCursor: mutationCursor(filters, { time: (column === 'applied_at' ? last.appliedAt : last.requestedAt) as string, mutationId: last.mutationId }) };
   }
 
   /**
-   * Every mutation the filters select, newest first, read in keyset pages of `batchSize`: memory
-   * stays constant however many rows match (GET /v1/mutations/export).
+   * Every mutation the filters select, in list order, read in keyset pages of `batchSize` so
+   * memory stays flat however many match (the export).
    */
   async *streamMutations(filters: MutationFilters, batchSize = 1_000): AsyncGenerator<MutationRecord> {
+    const column = sortColumn(filters);
     let after: [string, string] | undefined;
     for (;;) {
       const { where, parameters } = mutationConditions(filters);
       if (after) {
         parameters.push(after[0], after[1]);
-        where.push(`(requested_at, mutation_id) < ($${parameters.length - 1}::timestamptz, $${parameters.length}::uuid)`);
+        where.push(`(${column}, mutation_id) < ($${parameters.length - 1}::timestamptz, $${parameters.length}::uuid)`);
       }
       parameters.push(batchSize);
       const rows = (await this.dataSource.query(
-        `SELECT * FROM mutations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY requested_at DESC, mutation_id DESC LIMIT $${parameters.length}`,
+        `SELECT * FROM mutations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${column} DESC, mutation_id DESC LIMIT $${parameters.length}`,
         parameters,
       )) as Row[];
       for (const row of rows) yield toMutationRecord(row);
       const last = rows[rows.length - 1];
       if (rows.length < batchSize || !last) return;
-      after = [(last.requested_at as Date).toISOString(), String(last.mutation_id)];
+      after = [(last[column] as Date).toISOString(), String(last.mutation_id)];
     }
   }
 
@@ -211,27 +233,23 @@ export class PostgresReadModelQueries extends ReadModelQueries {
        ) AS parts GROUP BY ${keys} HAVING sum(high_or_critical) > 0 ORDER BY 3 DESC, ${keys} LIMIT 10`;
     const [groups, byActor, byState] = await Promise.all([
       this.dataSource.query(
+        // One pass, two groupings: per (day, risk level, category), and per status for the totals.
         `SELECT to_char(day AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, risk_level, category, status, sum(mutations)::bigint AS mutations, sum(blast_radius)::bigint AS blast_radius FROM (
            SELECT day, risk_level, category, status, mutations, blast_radius FROM risk_rollup_daily WHERE ${days}
            UNION ALL
            ${edges("date_trunc('day', requested_at, 'UTC'), risk_level, category, status, 1, coalesce(estimated_blast_radius, 0)")}
-         ) AS parts GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+         ) AS parts GROUP BY GROUPING SETS ((day, risk_level, category), (status)) ORDER BY 1, 2, 3, 4`,
         window,
       ) as Promise<Row[]>,
       this.dataSource.query(top('risk_rollup_actor_daily', 'actor_id, actor_kind'), window) as Promise<Row[]>,
       this.dataSource.query(top('risk_rollup_state_daily', 'state_type, state_id'), window) as Promise<Row[]>,
     ]);
-    const byDayKey = new Map<string, { day: string; riskLevel: string; category: string; mutations: number; blastRadius: number }>();
+    const dayRows: { day: string; riskLevel: string; category: string; mutations: number; blastRadius: number }[] = [];
     const byStatus: Record<string, number> = {};
     for (const row of groups) {
-      const key = `${String(row.day)}\u0000${String(row.risk_level)}\u0000${String(row.category)}`;
-      const entry = byDayKey.get(key) ?? { day: String(row.day), riskLevel: String(row.risk_level), category: String(row.category), mutations: 0, blastRadius: 0 };
-      entry.mutations += Number(row.mutations);
-      entry.blastRadius += Number(row.blast_radius);
-      byDayKey.set(key, entry);
-      byStatus[String(row.status)] = (byStatus[String(row.status)] ?? 0) + Number(row.mutations);
+      if (row.status !== null) byStatus[String(row.status)] = Number(row.mutations);
+      else dayRows.push({ day: String(row.day), riskLevel: String(row.risk_level), category: String(row.category), mutations: Number(row.mutations), blastRadius: Number(row.blast_radius) });
     }
-    const dayRows = [...byDayKey.values()];
     const sum = <T>(items: readonly T[], key: (item: T) => string, value: (item: T) => number) =>
       items.reduce<Record<string, number>>((totals, item) => ({ ...totals, [key(item)]: (totals[key(item)] ?? 0) + value(item) }), {});
     const byCategoryKey = sum(dayRows, (day) => `${day.category}\u0000${day.riskLevel}`, (day) => day.mutations);
