@@ -49,7 +49,7 @@ describe('concurrent submits on one lane', () => {
     const lastPosition = Math.max(...answers.map((answer) => answer.body.position as number));
     const state = await api.request('GET', `/v1/states/credit-limit/race-replicas?minPosition=${lastPosition}`);
     expect(state.body).toMatchObject({ version: 61, state: { limit: 60 } });
-    const history = await api.request('GET', '/v1/states/credit-limit/race-replicas/history?limit=500');
+    const history = await api.request('GET', `/v1/states/credit-limit/race-replicas/history?limit=500&minPosition=${lastPosition}`);
     expect(history.body.items.map((item: { version: number }) => item.version)).toEqual(Array.from({ length: 61 }, (_, index) => index + 1));
   });
 
