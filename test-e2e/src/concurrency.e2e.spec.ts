@@ -27,7 +27,7 @@ describe('concurrent submits on one lane', () => {
     const winner = answers.find((answer) => answer.status === 201);
     const history = await api.request('GET', `/v1/states/credit-limit/race-50/history?minPosition=${winner?.body.position}`);
     expect(history.body.items.map((item: { version: number }) => item.version)).toEqual([1, 2]);
-    const state = await api.request('GET', '/v1/states/credit-limit/race-50');
+    const state = await api.request('GET', `/v1/states/credit-limit/race-50?minPosition=${winner?.body.position}`);
     expect(state.body.state.limit).toBe(winner?.body.diff[0].after);
   });
 

@@ -4,6 +4,7 @@ import { ProtocolSchema1763800300000 } from './protocol-schema.js';
 import { AuditQueriesSchema1763800500000 } from './audit-queries-schema.js';
 import { RiskRollupsSchema1763800600000 } from './risk-rollups-schema.js';
 import { QueryIndexesSchema1763800900000 } from './query-indexes-schema.js';
+import { TransitionIndexSchema1765000000000 } from './transition-index-schema.js';
 import { CompensationSchema1763800700000 } from './compensation-schema.js';
 import { BatchesSchema1763800710000 } from './batches-schema.js';
 import { SideEffectsSchema1763800720000 } from './side-effects-schema.js';
@@ -114,4 +115,5 @@ export const readModelMigrations = [
   BatchesSchema1763800710000,
   SideEffectsSchema1763800720000,
   QueryIndexesSchema1763800900000,
+  TransitionIndexSchema1765000000000,
 ];

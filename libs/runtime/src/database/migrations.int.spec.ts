@@ -42,6 +42,23 @@ describe('createDataSource', () => {
     }
   });
 
+  it('gives each indexed list filter an index on mutations that leads with its column (docs/read-models.md)', async () => {
+    const dataSource = await createDataSource(database.url, 2);
+    try {
+      const rows: { column: string }[] = await dataSource.query(
+        `SELECT a.attname AS column FROM pg_index i
+           JOIN pg_class t ON t.oid = i.indrelid AND t.relname = 'mutations'
+           JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[0]`,
+      );
+      const leading = new Set(rows.map((row) => row.column));
+      for (const column of ['requested_at', 'actor_id', 'state_type', 'transition', 'status', 'risk_level', 'side_effect_severity', 'estimated_blast_radius', 'tags', 'metadata', 'applied_at']) {
+        expect({ column, indexed: leading.has(column) }).toEqual({ column, indexed: true });
+      }
+    } finally {
+      await closeAll([dataSource]);
+    }
+  });
+
   it('runs again on a migrated database without error or a second record', async () => {
     const dataSource = await createDataSource(database.url, 2);
     try {
