@@ -5,15 +5,11 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * through most of the table (p95 1.3 s at a million mutations, docs/benchmarks.md). This index
  * answers it in list order, id tie-break included, so a page is one range scan.
  */
-export const TRANSITION_INDEX_SCHEMA_SQL = [
-  `CREATE INDEX IF NOT EXISTS mutations_transition_idx ON mutations (transition, requested_at DESC, mutation_id DESC)`,
-];
-
 export class TransitionIndexSchema1765000000000 implements MigrationInterface {
   name = 'TransitionIndexSchema1765000000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    for (const statement of TRANSITION_INDEX_SCHEMA_SQL) await queryRunner.query(statement);
+    await queryRunner.query('CREATE INDEX IF NOT EXISTS mutations_transition_idx ON mutations (transition, requested_at DESC, mutation_id DESC)');
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
