@@ -34,7 +34,8 @@ export type DomainErrorCode =
   | 'batch_not_pending'
   | 'batch_not_retryable'
   | 'unsupported_requirement'
-  | 'invalid_side_effect';
+  | 'invalid_side_effect'
+  | 'invalid_classification';
 
 export function domainError(code: DomainErrorCode, message: string, details?: Record<string, unknown>): DomainError {
   return details === undefined ? { code, message } : { code, message, details };

@@ -25,3 +25,5 @@ export * from './batch/execute-step.js';
 export * from './batch/batch-saga.js';
 export * from './batch/batch-commands.js';
 export * from './side-effect/side-effect.js';
+export * from './json/json-limits.js';
+export * from './mutation/envelope-limits.js';

@@ -1,7 +1,8 @@
 import { InvalidQueryError, ReadModelQueries, type ApprovalDecisionFilters, type ApprovalDecisionRecord, type Page, type PageRequest } from '@countersign/read-models';
 import { Controller, Get, Query as QueryParams } from '@nestjs/common';
 import { Query, QueryBus, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { IsIn, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsTimestamp } from '../http/validators.js';
 import { ApiError } from '../http/api-error.js';
 import { DEFAULT_PAGE_SIZE, PageQueryDto } from '../http/pagination.dto.js';
 import { ReadYourWrites } from '../http/read-your-writes.js';
@@ -12,8 +13,8 @@ class ApprovalDecisionsQueryDto extends PageQueryDto {
   @IsOptional() @IsString() @MaxLength(100) role?: string;
   @IsOptional() @IsIn(['approve', 'reject']) decision?: 'approve' | 'reject';
   @IsOptional() @IsString() @MaxLength(63) stateType?: string;
-  @IsOptional() @IsISO8601({ strict: true }) from?: string;
-  @IsOptional() @IsISO8601({ strict: true }) to?: string;
+  @IsOptional() @IsTimestamp() from?: string;
+  @IsOptional() @IsTimestamp() to?: string;
 }
 
 export class ListApprovalDecisionsQuery extends Query<Page<ApprovalDecisionRecord>> {

@@ -34,6 +34,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   private toApiError(exception: unknown): ApiError {
     if (exception instanceof ApiError) return exception;
+    // Errors of the request guards (body parser, hooks) may arrive wrapped by Nest.
+    const cause = (exception as { cause?: unknown })?.cause;
+    if (cause instanceof ApiError) return cause;
     if (exception instanceof OverCapacityError) {
       return new ApiError('over_capacity', exception.message, { limit: exception.limit, queued: exception.queued, retryAfterSeconds: exception.retryAfterSeconds }, {
         headers: { 'retry-after': String(exception.retryAfterSeconds) },

@@ -1,4 +1,5 @@
 import { Type } from 'class-transformer';
+import { ENVELOPE_LIMITS } from '@countersign/domain';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
 /** Query parameters every read route accepts. */
@@ -8,6 +9,7 @@ export class ReadOptionsDto {
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(ENVELOPE_LIMITS.maxPosition)
   minPosition?: number;
 }
 

@@ -2,7 +2,8 @@ import { ReadModelQueries, type RiskReport } from '@countersign/read-models';
 import { CLOCK, type Clock } from '@countersign/runtime';
 import { Controller, Get, Inject, Query as QueryParams } from '@nestjs/common';
 import { Query, QueryBus, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { IsISO8601, IsOptional } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { IsTimestamp } from '../http/validators.js';
 import { ApiError } from '../http/api-error.js';
 import { ReadOptionsDto } from '../http/pagination.dto.js';
 import { ReadYourWrites } from '../http/read-your-writes.js';
@@ -14,9 +15,9 @@ const MAX_WINDOW_DAYS = 366;
 
 class RiskReportQueryDto extends ReadOptionsDto {
   /** Requests at or after (default: 30 days before `to`). */
-  @IsOptional() @IsISO8601({ strict: true }) from?: string;
+  @IsOptional() @IsTimestamp() from?: string;
   /** Requests before (default: now). */
-  @IsOptional() @IsISO8601({ strict: true }) to?: string;
+  @IsOptional() @IsTimestamp() to?: string;
 }
 
 export class RiskReportQuery extends Query<RiskReport> {

@@ -1,4 +1,6 @@
 import type { JsonObject } from '../json/json.js';
+import { describeUnstorableText, findJsonViolation } from '../json/json-limits.js';
+import { ENVELOPE_LIMITS } from '../mutation/envelope-limits.js';
 
 export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
 export type RiskLevel = (typeof RISK_LEVELS)[number];
@@ -75,4 +77,29 @@ export function resolveClassification(layers: ClassificationDefaults[], request:
     metadata: request.metadata ?? {},
     estimatedBlastRadius: request.estimatedBlastRadius ?? merged.estimatedBlastRadius,
   };
+}
+
+/**
+ * Where a resolved classification (request and contract defaults merged) leaves the limits of
+ * ENVELOPE_LIMITS. The edge refuses such requests already; this catches a contract's computed
+ * defaults, so nothing reaches the log that a read model cannot hold.
+ */
+export function classificationViolations(classification: Classification): { path: string; message: string }[] {
+  const violations: { path: string; message: string }[] = [];
+  const radius = classification.estimatedBlastRadius;
+  if (!Number.isInteger(radius) || radius < 0 || radius > ENVELOPE_LIMITS.maxBlastRadius) {
+    violations.push({ path: 'estimatedBlastRadius', message: `must be an integer from 0 to ${ENVELOPE_LIMITS.maxBlastRadius}` });
+  }
+  const category = classification.category;
+  if (category.length < 1 || category.length > ENVELOPE_LIMITS.maxCategoryLength || describeUnstorableText(category)) {
+    violations.push({ path: 'category', message: `must be 1-${ENVELOPE_LIMITS.maxCategoryLength} storable characters` });
+  }
+  classification.tags.forEach((tag, index) => {
+    if (tag.length < 1 || tag.length > ENVELOPE_LIMITS.maxTagLength || describeUnstorableText(tag)) {
+      violations.push({ path: `tags[${index}]`, message: `must be 1-${ENVELOPE_LIMITS.maxTagLength} storable characters` });
+    }
+  });
+  const metadata = findJsonViolation(classification.metadata, ENVELOPE_LIMITS.maxJsonDepth, 'metadata');
+  if (metadata) violations.push({ path: metadata.path, message: metadata.message });
+  return violations;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { resolveClassification, type Actor, type Classification, type ClassificationRequest } from '../contract/classification.js';
+import { classificationViolations, resolveClassification, type Actor, type Classification, type ClassificationRequest } from '../contract/classification.js';
 import type { Contract, TransitionDefinition } from '../contract/contract.js';
 import { compileSchema, type SchemaValidator } from '../contract/json-schema.js';
 import { restoreOps, unmetExpectations, type PathValue } from '../compensation/inverse.js';
@@ -107,6 +107,10 @@ export function planMutation(input: PlanInput): PlanResult {
   const diff = diffDocuments(base.document === null && isJsonObject(after) ? {} : base.document, after);
   const transitionDefaults = typeof transition.classification === 'function' ? transition.classification(transitionInput) : transition.classification;
   const classification = resolveClassification([contract.definition.classification ?? {}, transitionDefaults ?? {}], input.classification);
+  const outOfBounds = classificationViolations(classification);
+  if (outOfBounds.length > 0) {
+    return fail(domainError('invalid_classification', `the classification of ${contract.stateType}.${input.transition} is outside the limits every read model holds`, { violations: outOfBounds }));
+  }
 
   const decision = decide(input, transition, after, diff, classification);
   const requirements = decision.outcome === 'require' ? decision.requirements : [];

@@ -1,4 +1,4 @@
-import { BATCH_MODES, RISK_LEVELS, SIDE_EFFECT_SEVERITIES, type BatchMode, type RiskLevel, type SideEffectSeverity } from '@countersign/domain';
+import { BATCH_MODES, ENVELOPE_LIMITS, RISK_LEVELS, SIDE_EFFECT_SEVERITIES, type BatchMode, type RiskLevel, type SideEffectSeverity } from '@countersign/domain';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -11,6 +11,7 @@ import {
   IsString,
   Length,
   Matches,
+  Max,
   MaxLength,
   Min,
   ValidateNested,
@@ -36,6 +37,7 @@ export class BatchMutationDto {
   @IsOptional()
   @IsInt()
   @Min(0)
+  @Max(ENVELOPE_LIMITS.maxVersion)
   expectedVersion?: number;
 
   @IsOptional()
@@ -52,6 +54,7 @@ export class BatchMutationDto {
   @IsOptional()
   @IsInt()
   @Min(0)
+  @Max(ENVELOPE_LIMITS.maxBlastRadius)
   estimatedBlastRadius?: number;
 
   @IsOptional()

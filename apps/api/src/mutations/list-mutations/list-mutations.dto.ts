@@ -1,6 +1,7 @@
-import { ACTOR_KINDS, MUTATION_STATUSES, RISK_LEVELS, SIDE_EFFECT_SEVERITIES } from '@countersign/domain';
+import { ACTOR_KINDS, ENVELOPE_LIMITS, MUTATION_STATUSES, RISK_LEVELS, SIDE_EFFECT_SEVERITIES } from '@countersign/domain';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsIn, IsInt, IsISO8601, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsTimestamp } from '../../http/validators.js';
 import { PageQueryDto } from '../../http/pagination.dto.js';
 
 const asList = ({ value }: { value: unknown }) => (Array.isArray(value) ? value : [value]);
@@ -27,16 +28,16 @@ export class ListMutationsQueryDto extends PageQueryDto {
   @IsOptional() @Transform(commaList) @ArrayMaxSize(50) @IsString({ each: true }) @MaxLength(64, { each: true }) tags?: string[];
 
   /** At or after, on `timeField`. */
-  @IsOptional() @IsISO8601({ strict: true }) from?: string;
+  @IsOptional() @IsTimestamp() from?: string;
 
   /** Before, on `timeField`. */
-  @IsOptional() @IsISO8601({ strict: true }) to?: string;
+  @IsOptional() @IsTimestamp() to?: string;
 
   /** The time from/to apply to: `requested` (default) or `applied`. */
   @IsOptional() @IsIn(['requested', 'applied']) timeField?: 'requested' | 'applied';
 
-  @IsOptional() @Transform(integer) @IsInt() @Min(0) blastRadiusMin?: number;
-  @IsOptional() @Transform(integer) @IsInt() @Min(0) blastRadiusMax?: number;
+  @IsOptional() @Transform(integer) @IsInt() @Min(0) @Max(ENVELOPE_LIMITS.maxBlastRadius) blastRadiusMin?: number;
+  @IsOptional() @Transform(integer) @IsInt() @Min(0) @Max(ENVELOPE_LIMITS.maxBlastRadius) blastRadiusMax?: number;
 
   /** Words that must all occur in the reason. */
   @IsOptional() @IsString() @MaxLength(200) q?: string;

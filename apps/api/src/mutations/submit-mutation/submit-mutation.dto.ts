@@ -1,4 +1,4 @@
-import { RISK_LEVELS, SIDE_EFFECT_SEVERITIES, type RiskLevel, type SideEffectSeverity } from '@countersign/domain';
+import { ENVELOPE_LIMITS, RISK_LEVELS, SIDE_EFFECT_SEVERITIES, type RiskLevel, type SideEffectSeverity } from '@countersign/domain';
 import {
   ArrayMaxSize,
   ArrayUnique,
@@ -6,16 +6,17 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsISO8601,
   IsObject,
   IsOptional,
   IsString,
   IsUUID,
   Length,
   Matches,
+  Max,
   MaxLength,
   Min,
 } from 'class-validator';
+import { IsBoundedDuration, IsTimestamp } from '../../http/validators.js';
 
 /** The submit envelope (BRIEF §4). The actor is never a field: it comes from the bearer token. */
 export class SubmitMutationDto {
@@ -37,6 +38,7 @@ export class SubmitMutationDto {
   @IsOptional()
   @IsInt()
   @Min(0)
+  @Max(ENVELOPE_LIMITS.maxVersion)
   expectedVersion?: number;
 
   @IsOptional()
@@ -54,11 +56,11 @@ export class SubmitMutationDto {
   /** How long to wait for dependsOn before failing with dependency_timeout: a duration like 30s, 15m, 2h (default COUNTERSIGN_DEPENDENCY_TIMEOUT). */
   @IsOptional()
   @IsString()
-  @Matches(/^\d{1,9}(ms|s|m|h|d)$/, { message: 'dependencyTimeout must be a duration like 30s, 15m or 2h' })
+  @IsBoundedDuration(ENVELOPE_LIMITS.minDependencyTimeoutMs, ENVELOPE_LIMITS.maxDependencyTimeoutMs)
   dependencyTimeout?: string;
 
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   notBefore?: string;
 
   @IsOptional()
@@ -75,6 +77,7 @@ export class SubmitMutationDto {
   @IsOptional()
   @IsInt()
   @Min(0)
+  @Max(ENVELOPE_LIMITS.maxBlastRadius)
   estimatedBlastRadius?: number;
 
   @IsOptional()
