@@ -45,3 +45,17 @@ export function IsTimestamp(options?: ValidationOptions): PropertyDecorator {
     options,
   );
 }
+
+/** A string of min to max characters, counted as Unicode code points (the same count the domain uses). */
+export function IsTextOfLength(min: number, max: number, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isTextOfLength',
+      validator: {
+        validate: (value) => typeof value === 'string' && [...value].length >= min && [...value].length <= max,
+        defaultMessage: (args) => `${args?.property} must be ${min === 0 ? `at most ${max}` : `${min}-${max}`} characters`,
+      },
+    },
+    options,
+  );
+}

@@ -91,7 +91,8 @@ export function classificationViolations(classification: Classification): { path
     violations.push({ path: 'estimatedBlastRadius', message: `must be an integer from 0 to ${ENVELOPE_LIMITS.maxBlastRadius}` });
   }
   const category = classification.category;
-  if (category.length < 1 || category.length > ENVELOPE_LIMITS.maxCategoryLength || describeUnstorableText(category)) {
+  const characters = [...category].length;
+  if (characters < 1 || characters > ENVELOPE_LIMITS.maxCategoryLength || describeUnstorableText(category)) {
     violations.push({ path: 'category', message: `must be 1-${ENVELOPE_LIMITS.maxCategoryLength} storable characters` });
   }
   classification.tags.forEach((tag, index) => {

@@ -16,6 +16,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsTextOfLength } from '../../http/validators.js';
 
 /** One step: the submit envelope without what a batch decides for all its steps (dependencies, schedules, keys, dry runs). */
 export class BatchMutationDto {
@@ -59,7 +60,7 @@ export class BatchMutationDto {
 
   @IsOptional()
   @IsString()
-  @Length(1, 100)
+  @IsTextOfLength(1, ENVELOPE_LIMITS.maxCategoryLength)
   category?: string;
 
   @IsOptional()
@@ -72,7 +73,7 @@ export class BatchMutationDto {
 
   @IsOptional()
   @IsString()
-  @MaxLength(2000)
+  @IsTextOfLength(0, ENVELOPE_LIMITS.maxReasonLength)
   reason?: string;
 }
 

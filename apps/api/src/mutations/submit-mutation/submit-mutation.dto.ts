@@ -13,10 +13,9 @@ import {
   Length,
   Matches,
   Max,
-  MaxLength,
   Min,
 } from 'class-validator';
-import { IsBoundedDuration, IsTimestamp } from '../../http/validators.js';
+import { IsBoundedDuration, IsTextOfLength, IsTimestamp } from '../../http/validators.js';
 
 /** The submit envelope (BRIEF §4). The actor is never a field: it comes from the bearer token. */
 export class SubmitMutationDto {
@@ -82,7 +81,7 @@ export class SubmitMutationDto {
 
   @IsOptional()
   @IsString()
-  @Length(1, 100)
+  @IsTextOfLength(1, ENVELOPE_LIMITS.maxCategoryLength)
   category?: string;
 
   @IsOptional()
@@ -95,7 +94,7 @@ export class SubmitMutationDto {
 
   @IsOptional()
   @IsString()
-  @MaxLength(2000)
+  @IsTextOfLength(0, ENVELOPE_LIMITS.maxReasonLength)
   reason?: string;
 
   @IsOptional()
