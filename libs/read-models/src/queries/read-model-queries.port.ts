@@ -196,8 +196,8 @@ export abstract class ReadModelQueries {
   /** Every filtered mutation in list order, read in bounded pages (constant memory, for exports). */
   abstract streamMutations(filters: MutationFilters, batchSize?: number): AsyncGenerator<MutationRecord>;
   abstract getState(stateType: string, stateId: string): Promise<StateRecord | null>;
-  /** Oldest version first. */
-  abstract stateHistory(stateType: string, stateId: string, page: PageRequest): Promise<Page<StateHistoryItem>>;
+  /** Oldest version first; null when the state has no applied version (it does not exist). */
+  abstract stateHistory(stateType: string, stateId: string, page: PageRequest): Promise<Page<StateHistoryItem> | null>;
   /** Where a mutation lives (its lane) and its projected status. */
   abstract locateMutation(mutationId: string): Promise<{ stateType: string; stateId: string; status: string } | null>;
   /** Requests in [from, to): totals, per day/level/category, top actors and states by high/critical. */

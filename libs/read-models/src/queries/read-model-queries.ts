@@ -186,13 +186,15 @@ export class PostgresReadModelQueries extends ReadModelQueries {
     };
   }
 
-  /** Oldest version first; the cursor is the last version seen. */
-  async stateHistory(stateType: string, stateId: string, page: PageRequest): Promise<Page<StateHistoryItem>> {
+  /** Oldest version first; the cursor is the last version seen. Null when the state has no history: it does not exist. */
+  async stateHistory(stateType: string, stateId: string, page: PageRequest): Promise<Page<StateHistoryItem> | null> {
     const after = page.cursor === undefined ? 0 : Number(decodeCursor(page.cursor, ['number'])[0]);
     const rows = (await this.dataSource.query(
       `SELECT * FROM state_history WHERE state_type = $1 AND state_id = $2 AND version > $3 ORDER BY version LIMIT $4`,
       [stateType, stateId, after, page.limit + 1],
     )) as Row[];
+    // Existence is judged by this table alone, so a reader that waited for this projection sees a state it created.
+    if (rows.length === 0 && (after === 0 || !(await this.hasHistory(stateType, stateId)))) return null;
     const items = rows.slice(0, page.limit).map((row) => ({
       version: Number(row.version),
       mutationId: String(row.mutation_id),
@@ -204,6 +206,11 @@ export class PostgresReadModelQueries extends ReadModelQueries {
     }));
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > page.limit && last ? encodeCursor([last.version]) : null };
+  }
+
+  private async hasHistory(stateType: string, stateId: string): Promise<boolean> {
+    const rows = (await this.dataSource.query('SELECT 1 FROM state_history WHERE state_type = $1 AND state_id = $2 LIMIT 1', [stateType, stateId])) as Row[];
+    return rows.length > 0;
   }
 
   /** Where a mutation lives (its lane) and its projected status. */

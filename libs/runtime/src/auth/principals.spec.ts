@@ -141,8 +141,8 @@ describe('principals on disk', () => {
       const file = path.join(workDir, 'from-file.json');
       await writeFile(file, JSON.stringify({ principals: [alice] }));
       const dataDir = freshDir('unused-by-file');
-      const principals = await loadPrincipals({ principalsFile: file, principalsJson: JSON.stringify([deployBot]), dataDir, embedded: true, log: silent });
-      expect(principals).toEqual([alice]);
+      const loaded = await loadPrincipals({ principalsFile: file, principalsJson: JSON.stringify([deployBot]), dataDir, embedded: true, log: silent });
+      expect(loaded).toEqual({ principals: [alice], demo: false });
       await expect(stat(dataDir)).rejects.toThrow('ENOENT');
     });
 
@@ -164,8 +164,8 @@ describe('principals on disk', () => {
 
     it('uses COUNTERSIGN_PRINCIPALS when no file is set, also with an external database', async () => {
       const dataDir = freshDir('unused-by-json');
-      const principals = await loadPrincipals({ principalsJson: JSON.stringify([deployBot]), dataDir, embedded: false, log: silent });
-      expect(principals).toEqual([deployBot]);
+      const loaded = await loadPrincipals({ principalsJson: JSON.stringify([deployBot]), dataDir, embedded: false, log: silent });
+      expect(loaded).toEqual({ principals: [deployBot], demo: false });
       await expect(stat(dataDir)).rejects.toThrow('ENOENT');
     });
 
@@ -173,18 +173,24 @@ describe('principals on disk', () => {
       await expect(loadPrincipals({ principalsJson: '[1]', dataDir: workDir, embedded: true, log: silent })).rejects.toThrow('COUNTERSIGN_PRINCIPALS[0] must be an object');
     });
 
-    it('falls back to the demo principals on the embedded default and logs their tokens', async () => {
+    it('falls back to the demo principals on the embedded default and logs their tokens when it creates them', async () => {
       const dataDir = freshDir('embedded-demo');
       const lines: string[] = [];
-      const principals = await loadPrincipals({ dataDir, embedded: true, log: (line) => lines.push(line) });
+      const { principals, demo } = await loadPrincipals({ dataDir, embedded: true, log: (line) => lines.push(line) });
+      expect(demo).toBe(true);
       expect(principals.map((principal) => principal.id)).toEqual(DEMO_PRINCIPALS.map((principal) => principal.id));
-      expect(lines[0]).toBe(`created demo principals in ${path.join(dataDir, 'principals.json')}:`);
+      expect(lines[0]).toBe(`created demo principals in ${path.join(dataDir, 'principals.json')}; their tokens are shown this once:`);
       expect(lines).toHaveLength(1 + DEMO_PRINCIPALS.length);
       for (const principal of principals) expect(lines.some((line) => line.includes(principal.id) && line.endsWith(principal.token))).toBe(true);
+    });
 
+    it('names the file of the demo principals on later starts, without their tokens', async () => {
+      const dataDir = freshDir('embedded-demo-again');
+      const { principals } = await loadPrincipals({ dataDir, embedded: true, log: silent });
       const again: string[] = [];
-      expect(await loadPrincipals({ dataDir, embedded: true, log: (line) => again.push(line) })).toEqual(principals);
-      expect(again[0]).toBe(`using demo principals in ${path.join(dataDir, 'principals.json')}:`);
+      expect(await loadPrincipals({ dataDir, embedded: true, log: (line) => again.push(line) })).toEqual({ principals, demo: true });
+      expect(again).toEqual([`using the demo principals in ${path.join(dataDir, 'principals.json')} (their tokens are in that file)`]);
+      for (const principal of principals) expect(again.join('\n')).not.toContain(principal.token);
     });
 
     it('refuses to invent principals for an external database', async () => {

@@ -83,6 +83,12 @@ export async function demoPrincipals(dataDir: string): Promise<{ principals: Pri
   return { principals, file, created: true };
 }
 
+/** Who may call the API, and whether they are the demo principals (whose tokens have been printed to the log). */
+export interface LoadedPrincipals {
+  principals: Principal[];
+  demo: boolean;
+}
+
 /** COUNTERSIGN_PRINCIPALS_FILE, then COUNTERSIGN_PRINCIPALS, then (embedded default only) the demo principals. */
 export async function loadPrincipals(options: {
   principalsFile?: string;
@@ -90,7 +96,7 @@ export async function loadPrincipals(options: {
   dataDir: string;
   embedded: boolean;
   log: (message: string) => void;
-}): Promise<Principal[]> {
+}): Promise<LoadedPrincipals> {
   if (options.principalsFile) {
     let text: string;
     try {
@@ -98,14 +104,19 @@ export async function loadPrincipals(options: {
     } catch (error) {
       throw new ConfigError(`COUNTERSIGN_PRINCIPALS_FILE ${options.principalsFile} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
     }
-    return parsePrincipals(text, options.principalsFile);
+    return { principals: parsePrincipals(text, options.principalsFile), demo: false };
   }
-  if (options.principalsJson) return parsePrincipals(options.principalsJson, 'COUNTERSIGN_PRINCIPALS');
+  if (options.principalsJson) return { principals: parsePrincipals(options.principalsJson, 'COUNTERSIGN_PRINCIPALS'), demo: false };
   if (!options.embedded) {
     throw new ConfigError('no principals configured: set COUNTERSIGN_PRINCIPALS_FILE or COUNTERSIGN_PRINCIPALS (demo principals exist only on the embedded default)');
   }
   const { principals, file, created } = await demoPrincipals(options.dataDir);
-  options.log(`${created ? 'created' : 'using'} demo principals in ${file}:`);
+  // Tokens reach the log once, when they are made; later starts point at the file instead.
+  if (!created) {
+    options.log(`using the demo principals in ${file} (their tokens are in that file)`);
+    return { principals, demo: true };
+  }
+  options.log(`created demo principals in ${file}; their tokens are shown this once:`);
   for (const principal of principals) options.log(`  ${principal.id.padEnd(11)} ${principal.kind.padEnd(8)} ${principal.roles.join(',').padEnd(16)} ${principal.token}`);
-  return principals;
+  return { principals, demo: true };
 }

@@ -9,7 +9,7 @@ describe('loadConfig', () => {
   it('falls back to the documented defaults when no variable is set', () => {
     expect(loadConfig({}, cwd)).toEqual({
       port: 3000,
-      host: '0.0.0.0',
+      host: undefined,
       databaseUrl: undefined,
       eventStoreConnectionString: undefined,
       dataDir: path.join(cwd, '.countersign'),

@@ -4,8 +4,8 @@ import { ConfigError, parseDuration } from './duration.js';
 export interface CountersignConfig {
   /** HTTP port (PORT, default 3000). */
   port: number;
-  /** HTTP bind address (HOST, default 0.0.0.0). */
-  host: string;
+  /** HTTP bind address (HOST); unset, the API picks loopback with demo principals and every interface otherwise. */
+  host?: string;
   /** External PostgreSQL (DATABASE_URL); the embedded server is used when absent. */
   databaseUrl?: string;
   /** EventStoreDB / KurrentDB as the event store (EVENTSTORE_CONNECTION_STRING); PostgreSQL's when absent. */
@@ -67,7 +67,7 @@ type Env = Record<string, string | undefined>;
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): CountersignConfig {
   return {
     port: integer(env, 'PORT', 3000, 0, 65_535),
-    host: env.HOST || '0.0.0.0',
+    host: nonEmpty(env.HOST)?.trim(),
     databaseUrl: nonEmpty(env.DATABASE_URL),
     eventStoreConnectionString: nonEmpty(env.EVENTSTORE_CONNECTION_STRING)?.trim(),
     dataDir: path.resolve(cwd, env.COUNTERSIGN_DATA_DIR || '.countersign'),

@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '@countersign/persistence/
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { loadConfig } from '../config/countersign-config.js';
+import { ConfigError } from '../config/duration.js';
 import { openDatabase } from './open-database.js';
 
 /** The configuration of a process told to use `databaseUrl` (DATABASE_URL). */
@@ -97,6 +98,21 @@ describe('openDatabase without DATABASE_URL', () => {
       }
     } finally {
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  (process.getuid?.() === 0 ? it : it.skip)('refuses, as root, a data folder the postgres user cannot reach with one line saying how to fix it', async () => {
+    const privateParent = await mkdtemp(path.join(os.tmpdir(), 'countersign-open-database-private-'));
+    const dataDir = path.join(privateParent, 'data');
+    try {
+      const opening = openDatabase(loadConfig({ COUNTERSIGN_DATA_DIR: dataDir }, '/'), () => undefined);
+      await expect(opening).rejects.toThrow(ConfigError);
+      await expect(opening).rejects.toThrow(
+        `PostgreSQL runs as the system user "postgres", which cannot reach ${dataDir}: ${privateParent} (mode 0700) does not let it through; ` +
+          `set COUNTERSIGN_DATA_DIR to a folder the postgres user can reach, or run chmod o+x ${privateParent}`,
+      );
+    } finally {
+      await rm(privateParent, { recursive: true, force: true });
     }
   });
 });

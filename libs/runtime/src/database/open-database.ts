@@ -1,6 +1,7 @@
-import { redactUrl, startEmbeddedPostgres, withDatabase, type RunningPostgres } from '@countersign/persistence';
+import { DataDirectoryUnreachableError, redactUrl, startEmbeddedPostgres, withDatabase, type RunningPostgres } from '@countersign/persistence';
 import pg from 'pg';
 import type { CountersignConfig } from '../config/countersign-config.js';
+import { ConfigError } from '../config/duration.js';
 
 export interface DatabaseHandle {
   /** Connection string of Countersign's database. */
@@ -24,7 +25,10 @@ export async function openDatabase(config: CountersignConfig, log: (message: str
     return { url: config.databaseUrl, close: async () => undefined };
   }
   log(`starting embedded PostgreSQL with data in ${config.dataDir}`);
-  const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort });
+  const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort }).catch((error: unknown) => {
+    if (error instanceof DataDirectoryUnreachableError) throw new ConfigError(unreachableDataDirMessage(error));
+    throw error;
+  });
   try {
     const admin = new pg.Client({ connectionString: embedded.url });
     await admin.connect();
@@ -40,6 +44,11 @@ export async function openDatabase(config: CountersignConfig, log: (message: str
   }
   log(`embedded PostgreSQL listening on 127.0.0.1:${embedded.port}`);
   return { url: withDatabase(embedded.url, EMBEDDED_DATABASE), embedded, close: () => embedded.stop() };
+}
+
+/** One line: what is wrong, and the two ways out (another folder, or let the user through the one in the way). */
+function unreachableDataDirMessage(error: DataDirectoryUnreachableError): string {
+  return `${error.message}; set COUNTERSIGN_DATA_DIR to a folder the ${error.user} user can reach, or run chmod o+x ${error.blockedFolder}`;
 }
 
 async function probe(url: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { InvalidQueryError } from '@countersign/read-models';
+import { InvalidQueryError, type Page, type StateHistoryItem } from '@countersign/read-models';
 import { Controller, Get, Param, Query as QueryParams } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiError } from '../../http/api-error.js';
@@ -14,19 +14,23 @@ export class GetStateHistoryController {
     private readonly readYourWrites: ReadYourWrites,
   ) {}
 
-  /** One item per applied version, oldest first; `{ items, nextCursor }`. */
+  /** One item per applied version, oldest first; `{ items, nextCursor }`; 404 like the state route when it has none. */
   @Get(':type/:id/history')
   async history(
     @Param('type') stateType: string,
     @Param('id') stateId: string,
     @QueryParams(envelopeValidationPipe('invalid_query')) query: PageQueryDto,
   ) {
+    // minPosition first: a state created at or before it must not be reported missing.
     await this.readYourWrites.await(['state_history'], query.minPosition);
+    let page: Page<StateHistoryItem> | null;
     try {
-      return await this.queryBus.execute(new GetStateHistoryQuery(stateType, stateId, { limit: query.limit ?? DEFAULT_PAGE_SIZE, cursor: query.cursor }));
+      page = await this.queryBus.execute(new GetStateHistoryQuery(stateType, stateId, { limit: query.limit ?? DEFAULT_PAGE_SIZE, cursor: query.cursor }));
     } catch (error) {
       if (error instanceof InvalidQueryError) throw new ApiError('invalid_query', error.message, { parameter: error.parameter });
       throw error;
     }
+    if (!page) throw new ApiError('state_not_found', `${stateType}/${stateId} does not exist`, { stateType, stateId });
+    return page;
   }
 }

@@ -1,7 +1,8 @@
 import { ReadModelQueries, type Page, type PageRequest, type StateHistoryItem } from '@countersign/read-models';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 
-export class GetStateHistoryQuery extends Query<Page<StateHistoryItem>> {
+/** Null when the state has no history: it does not exist. */
+export class GetStateHistoryQuery extends Query<Page<StateHistoryItem> | null> {
   constructor(
     readonly stateType: string,
     readonly stateId: string,
@@ -12,10 +13,10 @@ export class GetStateHistoryQuery extends Query<Page<StateHistoryItem>> {
 }
 
 @QueryHandler(GetStateHistoryQuery)
-export class GetStateHistoryHandler implements IQueryHandler<GetStateHistoryQuery, Page<StateHistoryItem>> {
+export class GetStateHistoryHandler implements IQueryHandler<GetStateHistoryQuery, Page<StateHistoryItem> | null> {
   constructor(private readonly queries: ReadModelQueries) {}
 
-  execute(query: GetStateHistoryQuery): Promise<Page<StateHistoryItem>> {
+  execute(query: GetStateHistoryQuery): Promise<Page<StateHistoryItem> | null> {
     return this.queries.stateHistory(query.stateType, query.stateId, query.page);
   }
 }
