@@ -125,6 +125,8 @@ describe('docker/Dockerfile', () => {
     expect(dockerfile).toMatch(/FROM runtime AS api[\s\S]*CMD \["node", "apps\/api\/dist\/main\.js"\]/);
     expect(dockerfile).toMatch(/FROM runtime AS worker[\s\S]*CMD \["node", "apps\/worker\/dist\/main\.js"\]/);
     expect(dockerfile).toMatch(/^USER node$/m);
+    // With demo principals the API binds loopback unless HOST says otherwise; a container must be reachable.
+    expect(dockerfile).toMatch(/FROM runtime AS api[\s\S]*ENV HOST=0\.0\.0\.0[\s\S]*FROM runtime AS worker/);
     expect(readFileSync(path.join(root, '.dockerignore'), 'utf8')).toMatch(/^node_modules$/m);
   });
 });
