@@ -156,6 +156,7 @@ describe('dependencies', () => {
       'MutationAccepted',
       'MutationPending',
       'DependencyResolved',
+      'MutationPlanned',
       'MutationStarted',
       'MutationApplied',
       'MutationFinished',

@@ -57,6 +57,16 @@ describe('feature-flag contract', () => {
       expect(outcome.plan.classification).toMatchObject({ category: 'feature-flag', riskLevel: 'medium', sideEffectSeverity: 'low' });
     });
 
+    it('given a disabled flag, when it is enabled with the prod tag, then 1 release-manager must approve', () => {
+      const outcome = recorded(given(flags, created).when(submitCommand('enable', {}, { classification: { tags: ['prod'] } })));
+      expect(outcome.status).toBe('pending');
+      expect((outcome.events[1] as MutationPending).data.requirements).toEqual([{ kind: 'approval', steps: [{ role: 'release-manager', count: 1 }] }]);
+    });
+
+    it('given an enabled flag, when it is enabled again with the prod tag, then it applies: nothing is switched on', () => {
+      expect(recorded(given(flags, enabled).when(submitCommand('enable', {}, { classification: { tags: ['prod'] } }))).status).toBe('applied');
+    });
+
     it('given an enabled flag, when it is enabled again, then it applies with an empty diff', () => {
       const outcome = recorded(given(flags, enabled).when(submitCommand('enable', {})));
       expect(outcome.status).toBe('applied');

@@ -31,6 +31,19 @@ const prodRolloutJump: Policy<FeatureFlag> = {
   },
 };
 
+const prodEnable: Policy<FeatureFlag> = {
+  name: 'prod-enable-needs-release-manager',
+  description: 'Switching on a flag tagged prod needs 1 approval by a release-manager.',
+  evaluate(input) {
+    if (input.transition !== 'enable' || !input.classification.tags.includes('prod') || input.before?.enabled === true) return { outcome: 'allow' };
+    return {
+      outcome: 'require',
+      reason: 'switches on a prod flag',
+      requirements: [{ kind: 'approval', steps: [{ role: 'release-manager', count: 1 }] }],
+    };
+  },
+};
+
 const agentsMayNotCreate: Policy<FeatureFlag> = {
   name: 'agents-may-not-create-flags',
   description: 'Principals of kind agent may not create feature flags.',
@@ -148,5 +161,5 @@ export const featureFlagContract = defineContract<FeatureFlag>({
       reversible: true,
     },
   },
-  policies: [agentsMayNotCreate, prodRolloutJump],
+  policies: [agentsMayNotCreate, prodEnable, prodRolloutJump],
 });

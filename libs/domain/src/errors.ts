@@ -25,6 +25,7 @@ export type DomainErrorCode =
   | 'check_role_required'
   | 'cancel_not_allowed'
   | 'unknown_dependency'
+  | 'dependency_failed'
   | 'no_such_dependency'
   | 'irreversible'
   | 'revert_conflict'

@@ -1,4 +1,4 @@
-import type { Plan, Requirement } from '@countersign/domain';
+import type { Admission, Plan, Requirement } from '@countersign/domain';
 import type { StoredResponse } from '@countersign/runtime';
 import { ApiError, type ErrorCode } from '../http/api-error.js';
 import type { SubmitMutationResult } from './submit-mutation/submit-mutation.command.js';
@@ -27,6 +27,23 @@ export function answerOf(result: SubmitMutationResult, extra: Record<string, unk
           }),
         );
       }
+      return {
+        status: result.status === 'applied' ? 201 : 202,
+        body: {
+          mutationId: result.mutationId,
+          status: result.status,
+          ...describePlan(result.plan, result.requirements),
+          ...extra,
+          stateVersion: result.status === 'applied' ? result.stateVersion : null,
+          expiresAt: result.expiresAt ?? null,
+          position: result.position,
+        },
+      };
+    }
+    case 'deferred': {
+      if (result.dryRun) {
+        return { status: 200, body: { dryRun: true, ...describeAdmission(result.admission, result.requirements), ...extra, stateVersion: result.admission.baseVersion, resultingState: null } };
+      }
       if (result.status === 'failed') {
         return refusal(
           new ApiError('dependency_failed', result.failure?.reason ?? 'a dependency ended without being applied', {}, {
@@ -37,13 +54,13 @@ export function answerOf(result: SubmitMutationResult, extra: Record<string, unk
         );
       }
       return {
-        status: result.status === 'applied' ? 201 : 202,
+        status: 202,
         body: {
           mutationId: result.mutationId,
           status: result.status,
-          ...describePlan(result.plan, result.requirements),
+          ...describeAdmission(result.admission, result.requirements),
           ...extra,
-          stateVersion: result.status === 'applied' ? result.stateVersion : null,
+          stateVersion: null,
           expiresAt: result.expiresAt ?? null,
           position: result.position,
         },
@@ -76,5 +93,23 @@ export function describePlan(plan: Plan, requirements: Requirement[]) {
     diff: plan.diff,
     planHash: plan.hash,
     classification: plan.classification,
+  };
+}
+
+/**
+ * A mutation admitted without a plan, in the same shape: the decision is `deferred` (nothing is
+ * decided until its last dependency applies), no diff and no plan hash yet; the classification
+ * is what is known without the state (docs/protocol.md §3).
+ */
+export function describeAdmission(admission: Admission, requirements: Requirement[]) {
+  return {
+    stateType: admission.stateType,
+    stateId: admission.stateId,
+    transition: admission.transition,
+    decision: { outcome: 'deferred', policies: [] },
+    requirements,
+    diff: [],
+    planHash: null,
+    classification: admission.classification,
   };
 }

@@ -118,6 +118,7 @@ describe('evolveLane', () => {
         scheduleReached: false,
         resolvedDependencies: [],
         expiresAt: '2030-01-16T12:00:00.000Z',
+        deferred: false,
         diff: storageTo5000,
         baseVersion: 1,
       },
@@ -225,6 +226,7 @@ describe('evolveLane through the pending lifecycle', () => {
       scheduleReached: true,
       resolvedDependencies: [],
       expiresAt: '2030-01-17T12:00:00.000Z',
+      deferred: false,
       diff: [{ path: 'limits.storage', kind: 'changed', before: 10, after: 5_010 }],
       baseVersion: 4,
     });

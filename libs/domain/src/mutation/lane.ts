@@ -17,6 +17,8 @@ export interface PendingMutation {
   /** Dependencies (`dependsOn`) known to be applied. */
   resolvedDependencies: string[];
   expiresAt: string;
+  /** Admitted without a plan: it is planned when its last dependency applies (docs/protocol.md §3). */
+  deferred: boolean;
   /** The change the current round approves. */
   diff: DiffEntry[];
   baseVersion: number;
@@ -87,6 +89,7 @@ function evolveMutations(lane: LaneState, event: MutationEvent): LaneState {
             scheduleReached: previous?.scheduleReached ?? false,
             resolvedDependencies: previous?.resolvedDependencies ?? [],
             expiresAt: event.data.expiresAt,
+            deferred: previous?.deferred ?? request.evaluation.outcome === 'deferred',
             diff: event.data.diff ?? [],
             baseVersion: event.data.baseVersion ?? lane.version,
           },
@@ -100,6 +103,8 @@ function evolveMutations(lane: LaneState, event: MutationEvent): LaneState {
         document: applyOps(lane.document, event.data.ops),
         version: event.data.version,
       };
+    case 'MutationPlanned':
+      return updatePending(lane, event.data.mutationId, (pending) => ({ ...pending, deferred: false, diff: event.data.diff, baseVersion: event.data.baseVersion }));
     case 'ApprovalGranted': {
       const { approver, step, role, approvedAt } = event.data;
       return updatePending(lane, event.data.mutationId, (pending) => ({

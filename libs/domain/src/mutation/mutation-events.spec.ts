@@ -6,6 +6,7 @@ import { isMutationEvent, laneStreamName, MUTATION_EVENT_TYPES, MUTATION_STATUSE
 /** statusAfter reads only the type; each row is one event type of the union. */
 const EXPECTED_STATUS: Record<MutationEvent['type'], MutationStatus | undefined> = {
   MutationRequested: undefined,
+  MutationPlanned: undefined,
   MutationDenied: 'denied',
   MutationPending: 'pending',
   MutationApplied: 'applied',

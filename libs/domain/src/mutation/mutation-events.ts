@@ -1,4 +1,4 @@
-import type { Actor, Classification } from '../contract/classification.js';
+import type { Actor, Classification, ClassificationRequest } from '../contract/classification.js';
 import type { DiffEntry } from '../json/diff.js';
 import type { JsonValue } from '../json/json.js';
 import type { Op } from '../json/ops.js';
@@ -12,6 +12,7 @@ import type { SideEffect } from '../side-effect/side-effect.js';
  */
 export type MutationEvent =
   | MutationRequested
+  | MutationPlanned
   | MutationDenied
   | MutationPending
   | MutationApplied
@@ -51,8 +52,16 @@ export interface MutationRequested {
     dependsOn: string[];
     notBefore: string | null;
     baseVersion: number;
+    /** The plan's hash; empty when nothing was planned at admission (`evaluation.outcome` `deferred`). */
     planHash: string;
-    evaluation: { outcome: 'allow' | 'deny' | 'require'; policies: PolicyOutcome[] };
+    /**
+     * The policies' verdict at admission. `deferred`: the mutation waits for its dependencies and
+     * is planned when the last one applies (a `MutationPlanned` then carries the plan); until
+     * then `classification` holds only what is known without the state.
+     */
+    evaluation: { outcome: 'allow' | 'deny' | 'require' | 'deferred'; policies: PolicyOutcome[] };
+    /** Set when planning is deferred: the classification the request asked for, resolved when it is planned. */
+    classificationRequest?: ClassificationRequest;
     requestedAt: string;
     /** Set when this mutation undoes another (a revert, or a batch rolling back): the compensated mutation. */
     compensates?: string;
@@ -60,6 +69,26 @@ export interface MutationRequested {
     batch?: { batchId: string; step: number };
     /** For a compensation: the side effects undoing those of the compensated mutation, emitted when it applies. */
     compensationSideEffects?: SideEffect[];
+  };
+}
+
+/**
+ * A mutation admitted without a plan (it waited for its dependencies) was planned against the
+ * state as it is when its last dependency applied: what `MutationRequested` would have carried
+ * had it been planned at admission. Its ending (applied, pending for approvals, denied) follows
+ * in the same append.
+ */
+export interface MutationPlanned {
+  type: 'MutationPlanned';
+  data: {
+    mutationId: string;
+    /** The state version it was planned against. */
+    baseVersion: number;
+    planHash: string;
+    classification: Classification;
+    evaluation: { outcome: 'allow' | 'deny' | 'require'; policies: PolicyOutcome[] };
+    diff: DiffEntry[];
+    plannedAt: string;
   };
 }
 
@@ -215,6 +244,7 @@ export const LIFECYCLE_EVENT_TYPES: readonly MutationEvent['type'][] = ['Mutatio
 
 export const MUTATION_EVENT_TYPES: readonly MutationEvent['type'][] = [
   'MutationRequested',
+  'MutationPlanned',
   'MutationDenied',
   'MutationPending',
   'MutationApplied',
@@ -257,6 +287,7 @@ export function statusAfter(event: MutationEvent): MutationStatus | undefined {
     case 'MutationCompensated':
       return 'compensated';
     case 'MutationRequested':
+    case 'MutationPlanned':
     case 'ApprovalGranted':
     case 'ApprovalRejected':
     case 'ApprovalsDismissed':
@@ -288,6 +319,8 @@ export function eventTime(event: MutationEvent): string {
   switch (event.type) {
     case 'MutationRequested':
       return event.data.requestedAt;
+    case 'MutationPlanned':
+      return event.data.plannedAt;
     case 'MutationDenied':
       return event.data.deniedAt;
     case 'MutationPending':

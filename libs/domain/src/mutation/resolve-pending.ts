@@ -3,12 +3,12 @@ import type { Contract } from '../contract/contract.js';
 import { domainError, type DomainError } from '../errors.js';
 import type { DiffEntry } from '../json/diff.js';
 import { canonicalJson } from '../json/json.js';
-import { planMutation } from '../plan/plan.js';
+import { planMutation, type Plan } from '../plan/plan.js';
 import type { LaneState, PendingMutation } from './lane.js';
 import { evolveLane } from './lane.js';
 import { statusAfter, type MutationEvent, type MutationStatus } from './mutation-events.js';
 import { currentApprovalStep, governanceRequirements, openRequirements } from './requirements.js';
-import { withSideEffects, type SubmitOptions } from './submit-mutation.js';
+import { pendingExpiry, withSideEffects, type SubmitOptions } from './submit-mutation.js';
 import { emitSideEffects } from '../side-effect/side-effect.js';
 
 export interface ApproveMutation {
@@ -244,7 +244,9 @@ function openDependencies(pending: PendingMutation): string[] {
  * Appends `progress`; when it meets the last open requirement, re-plans against the current
  * state and decides the ending (ADR 0005): stale expectedVersion → conflicted; the same change
  * and requirements as approved → applied; a deny → denied; a different change → approvals
- * dismissed and pending again (or applied at once when the new plan needs nothing).
+ * dismissed and pending again (or applied at once when the new plan needs nothing). A mutation
+ * admitted without a plan is planned here for the first time: MutationPlanned, then applied,
+ * denied, or pending for what its plan requires (ADR 0011).
  */
 function completeIfReady(progress: MutationEvent[], lane: LaneState, contract: Contract<unknown>, options: SubmitOptions, now: string): PendingOutcome {
   const mutationId = progress[0]?.data.mutationId as string;
@@ -272,7 +274,8 @@ function completeIfReady(progress: MutationEvent[], lane: LaneState, contract: C
     payload: request.payload,
     actor: request.actor,
     base: { exists: lane.exists, document: lane.document, version: lane.version },
-    classification: request.classification,
+    // A mutation planned late resolves what its request asked for against the state now.
+    classification: request.classificationRequest ?? request.classification,
     now,
     ...(request.compensates !== undefined ? { compensates: request.compensates } : {}),
   });
@@ -281,9 +284,27 @@ function completeIfReady(progress: MutationEvent[], lane: LaneState, contract: C
   }
   const { plan } = planned;
   const { decision } = plan;
+  // Admitted without a plan (it waited for dependencies): its first plan is recorded before its ending (ADR 0011).
+  const first: MutationEvent[] = pending.deferred
+    ? [
+        {
+          type: 'MutationPlanned',
+          data: {
+            mutationId,
+            baseVersion: lane.version,
+            planHash: plan.hash,
+            classification: plan.classification,
+            evaluation: { outcome: decision.outcome, policies: decision.policies },
+            diff: plan.diff,
+            plannedAt: now,
+          },
+        },
+      ]
+    : [];
   if (decision.outcome === 'deny') {
     return recorded(lane, [
       ...progress,
+      ...first,
       { type: 'MutationDenied', data: { mutationId, deniedBy: decision.deniedBy, code: decision.code, reason: decision.reason, policy: decision.policy ?? null, suggestions: decision.suggestions, deniedAt: now } },
     ]);
   }
@@ -304,6 +325,7 @@ function completeIfReady(progress: MutationEvent[], lane: LaneState, contract: C
   };
   const compensated: MutationEvent[] =
     request.compensates === undefined ? [] : [{ type: 'MutationCompensated', data: { mutationId: request.compensates, compensatedBy: mutationId, compensatedAt: now } }];
+  if (pending.deferred) return recordedLatePlan([...progress, ...first], plan, applied, compensated, lane, options, now);
   const newRequirements = governanceRequirements(plan.requirements);
   const sameChange = sameChangedValues(pending.diff, plan.diff) && canonicalJson(governanceRequirements(pending.requirements)) === canonicalJson(newRequirements);
   if (sameChange) return recorded(lane, [...progress, applied, ...compensated], mutationId);
@@ -327,6 +349,34 @@ function completeIfReady(progress: MutationEvent[], lane: LaneState, contract: C
         requestedBy: request.actor.id,
         requirements: newRequirements,
         expiresAt: new Date(Date.parse(now) + ttl).toISOString(),
+        pendingAt: now,
+        diff: plan.diff,
+        baseVersion: lane.version,
+      },
+    },
+  ]);
+}
+
+/**
+ * The ending of a mutation planned when its last dependency applied: applied when its plan
+ * needs nothing, else pending for what its policies require, as if it had been submitted now.
+ */
+function recordedLatePlan(progress: MutationEvent[], plan: Plan, applied: MutationEvent, compensated: MutationEvent[], lane: LaneState, options: SubmitOptions, now: string): PendingOutcome {
+  const { decision } = plan;
+  const mutationId = applied.data.mutationId;
+  if (plan.requirements.length === 0) return recorded(lane, [...progress, applied, ...compensated], mutationId);
+  const ttl = Math.min(options.approvalTtlMs, decision.outcome === 'require' ? (decision.expiresInMs ?? Infinity) : Infinity);
+  const request = (lane.pending[mutationId] as PendingMutation).request;
+  return recorded(lane, [
+    ...progress,
+    {
+      type: 'MutationPending',
+      data: {
+        mutationId,
+        transition: request.transition,
+        requestedBy: request.actor.id,
+        requirements: plan.requirements,
+        expiresAt: pendingExpiry(plan.requirements, ttl, now),
         pendingAt: now,
         diff: plan.diff,
         baseVersion: lane.version,

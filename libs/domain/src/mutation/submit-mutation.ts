@@ -1,8 +1,8 @@
-import type { Actor, ClassificationRequest } from '../contract/classification.js';
+import type { Actor, Classification, ClassificationRequest } from '../contract/classification.js';
 import type { Contract } from '../contract/contract.js';
 import { domainError, type DomainError } from '../errors.js';
 import type { JsonValue } from '../json/json.js';
-import { planMutation, type Plan } from '../plan/plan.js';
+import { checkRequest, planMutation, scheduleRequirement, unplannedClassification, type Plan } from '../plan/plan.js';
 import { isRevertTransition } from '../compensation/reversibility.js';
 import { emitSideEffects, type SideEffect } from '../side-effect/side-effect.js';
 import type { LaneState } from './lane.js';
@@ -53,6 +53,17 @@ export interface SubmitOptions {
 
 export const DEFAULT_DEPENDENCY_TIMEOUT_MS = 60 * 60 * 1000;
 
+/** What admission knows about a mutation that is not planned yet: it waits for its dependencies. */
+export interface Admission {
+  stateType: string;
+  stateId: string;
+  transition: string;
+  /** Without the state: the contract's and the transition's fixed defaults with the request's (the plan's replaces it). */
+  classification: Classification;
+  /** The state version at admission (the plan's is the version it is planned against). */
+  baseVersion: number;
+}
+
 export type SubmitOutcome =
   /** Malformed or impossible request: nothing is recorded. */
   | { kind: 'rejected'; error: DomainError }
@@ -60,16 +71,38 @@ export type SubmitOutcome =
   | { kind: 'planned'; plan: Plan }
   | {
       kind: 'recorded';
-      status: 'applied' | 'pending' | 'denied' | 'failed';
+      status: 'applied' | 'pending' | 'denied';
       plan: Plan;
-      /** What the mutation waits for: the plan's requirements plus any dependency. */
+      /** What the mutation waits for: the plan's requirements. */
       requirements: Requirement[];
       events: MutationEvent[];
       version: number;
       expiresAt?: string;
+    }
+  /**
+   * Admitted without a plan, because a dependency is not applied yet: `pending` until the last
+   * one applies, when it is planned against the state as it is then; `failed` when one already
+   * ended otherwise. A dry run (`dryRun`) records nothing and says what admission would do.
+   */
+  | {
+      kind: 'deferred';
+      status: 'pending' | 'failed';
+      dryRun: boolean;
+      admission: Admission;
+      /** A `schedule` when `notBefore` is ahead, and the `dependency`; none when failed. */
+      requirements: Requirement[];
+      events: MutationEvent[];
+      version: number;
+      expiresAt?: string;
+      /** Why it failed: the dependencies that ended without being applied. */
+      failure?: { code: 'dependency_failed'; reason: string };
     };
 
-/** decide(SubmitMutation, lane) → events: validation, guards, policies, plan; nothing is applied here. */
+/**
+ * decide(SubmitMutation, lane) → events: validation, guards, policies, plan; nothing is applied
+ * here. A mutation whose dependencies are not all applied is only checked for what does not
+ * depend on the state; it is planned when its last dependency applies (decidePending).
+ */
 export function decideSubmit(command: SubmitMutation, lane: LaneState, contract: Contract<unknown>, options: SubmitOptions): SubmitOutcome {
   if (isRevertTransition(command.transition) && command.compensates === undefined) {
     // `revert:` transitions are written by the revert route only: a client cannot send its own before-image.
@@ -90,15 +123,6 @@ export function decideSubmit(command: SubmitMutation, lane: LaneState, contract:
       }),
     };
   }
-  if (command.expectedVersion !== undefined && command.expectedVersion !== lane.version) {
-    return {
-      kind: 'rejected',
-      error: domainError('version_conflict', `expected version ${command.expectedVersion} but ${contract.stateType}/${command.stateId} is at version ${lane.version}`, {
-        expectedVersion: command.expectedVersion,
-        currentVersion: lane.version,
-      }),
-    };
-  }
   const dependsOn = [...new Set(command.dependsOn ?? [])];
   const statuses = command.dependencyStatuses ?? {};
   const unknown = dependsOn.filter((id) => statuses[id] === undefined || id === command.mutationId);
@@ -106,6 +130,17 @@ export function decideSubmit(command: SubmitMutation, lane: LaneState, contract:
     return {
       kind: 'rejected',
       error: domainError('unknown_dependency', `dependsOn names mutations that do not exist: ${unknown.join(', ')}`, { unknown }),
+    };
+  }
+  if (dependsOn.some((id) => statuses[id] !== 'applied')) return admitUnplanned(command, lane, contract, options, dependsOn, statuses);
+
+  if (command.expectedVersion !== undefined && command.expectedVersion !== lane.version) {
+    return {
+      kind: 'rejected',
+      error: domainError('version_conflict', `expected version ${command.expectedVersion} but ${contract.stateType}/${command.stateId} is at version ${lane.version}`, {
+        expectedVersion: command.expectedVersion,
+        currentVersion: lane.version,
+      }),
     };
   }
   const planned = planMutation({
@@ -124,50 +159,12 @@ export function decideSubmit(command: SubmitMutation, lane: LaneState, contract:
   const { plan } = planned;
   if (command.dryRun) return { kind: 'planned', plan };
 
-  const requested: MutationRequested = {
-    type: 'MutationRequested',
-    data: {
-      mutationId: command.mutationId,
-      stateType: contract.stateType,
-      stateId: command.stateId,
-      transition: command.transition,
-      payload: command.payload,
-      actor: command.actor,
-      reason: command.reason ?? null,
-      classification: plan.classification,
-      expectedVersion: command.expectedVersion ?? null,
-      idempotencyKey: command.idempotencyKey ?? null,
-      dependsOn,
-      notBefore: command.notBefore ?? null,
-      baseVersion: lane.version,
-      planHash: plan.hash,
-      evaluation: { outcome: plan.decision.outcome, policies: plan.decision.policies },
-      requestedAt: command.now,
-      ...(command.compensates !== undefined ? { compensates: command.compensates } : {}),
-      ...(command.batch !== undefined ? { batch: command.batch } : {}),
-      ...(command.compensationSideEffects?.length ? { compensationSideEffects: command.compensationSideEffects } : {}),
-    },
-  };
+  const requested = requestedEvent(command, contract.stateType, lane, dependsOn, {
+    classification: plan.classification,
+    planHash: plan.hash,
+    evaluation: { outcome: plan.decision.outcome, policies: plan.decision.policies },
+  });
   const { decision } = plan;
-  const failedDependencies = dependsOn.filter((id) => statuses[id] !== 'pending' && statuses[id] !== 'applied');
-  const waitingFor = dependsOn.filter((id) => statuses[id] === 'pending');
-  if (decision.outcome !== 'deny' && failedDependencies.length > 0) {
-    const failed: MutationFailed = {
-      type: 'MutationFailed',
-      data: {
-        mutationId: command.mutationId,
-        code: 'dependency_failed',
-        reason: `dependencies ended without being applied: ${failedDependencies.map((id) => `${id} (${statuses[id]})`).join(', ')}`,
-        failedAt: command.now,
-      },
-    };
-    return { kind: 'recorded', status: 'failed', plan, requirements: [], events: [requested, failed], version: lane.version };
-  }
-  const requirements: Requirement[] = decision.outcome === 'require' ? [...decision.requirements] : [];
-  if (waitingFor.length > 0) {
-    const timeoutMs = command.dependencyTimeoutMs ?? options.dependencyTimeoutMs ?? DEFAULT_DEPENDENCY_TIMEOUT_MS;
-    requirements.push({ kind: 'dependency', mutationIds: waitingFor, timeoutAt: new Date(Date.parse(command.now) + timeoutMs).toISOString() });
-  }
   if (decision.outcome === 'deny') {
     const denied: MutationDenied = {
       type: 'MutationDenied',
@@ -183,13 +180,10 @@ export function decideSubmit(command: SubmitMutation, lane: LaneState, contract:
     };
     return { kind: 'recorded', status: 'denied', plan, requirements: [], events: [requested, denied], version: lane.version };
   }
+  const requirements: Requirement[] = decision.outcome === 'require' ? [...decision.requirements] : [];
   if (requirements.length > 0) {
     const ttl = Math.min(options.approvalTtlMs, (decision.outcome === 'require' ? decision.expiresInMs : undefined) ?? Infinity);
-    // A scheduled mutation must outlive its schedule: the ttl runs from the later of now and notBefore.
-    // It also outlives its dependency timeout, so waiting too long ends it `failed`, not `expired`.
-    const scheduledAt = requirements.map((requirement) => (requirement.kind === 'schedule' ? Date.parse(requirement.notBefore) : -Infinity));
-    const dependencyTimeouts = requirements.map((requirement) => (requirement.kind === 'dependency' ? Date.parse(requirement.timeoutAt) + 1000 : -Infinity));
-    const expiresAt = new Date(Math.max(Math.max(Date.parse(command.now), ...scheduledAt) + ttl, ...dependencyTimeouts)).toISOString();
+    const expiresAt = pendingExpiry(requirements, ttl, command.now);
     const pending: MutationPending = {
       type: 'MutationPending',
       data: {
@@ -223,6 +217,131 @@ export function decideSubmit(command: SubmitMutation, lane: LaneState, contract:
   const compensated: MutationEvent[] =
     command.compensates === undefined ? [] : [{ type: 'MutationCompensated', data: { mutationId: command.compensates, compensatedBy: command.mutationId, compensatedAt: command.now } }];
   return { kind: 'recorded', status: 'applied', plan, requirements: [], events: [requested, applied, ...compensated], version: lane.version + 1 };
+}
+
+/**
+ * Admission of a mutation some of whose dependencies are not applied: only what does not depend
+ * on the state is checked now (transition, payload schema, notBefore). Its guards, policies,
+ * plan and `expectedVersion` are decided when the last dependency applies, against the state
+ * as it is then; a dependency that already ended otherwise fails it at once.
+ */
+function admitUnplanned(
+  command: SubmitMutation,
+  lane: LaneState,
+  contract: Contract<unknown>,
+  options: SubmitOptions,
+  dependsOn: string[],
+  statuses: Readonly<Record<string, MutationStatus>>,
+): SubmitOutcome {
+  const invalid = checkRequest({ contract, transition: command.transition, payload: command.payload, notBefore: command.notBefore });
+  if (invalid) return { kind: 'rejected', error: invalid };
+  const admission: Admission = {
+    stateType: contract.stateType,
+    stateId: command.stateId,
+    transition: command.transition,
+    classification: unplannedClassification(contract, command.transition, command.classification),
+    baseVersion: lane.version,
+  };
+  const failedDependencies = dependsOn.filter((id) => statuses[id] !== 'pending' && statuses[id] !== 'applied');
+  if (failedDependencies.length > 0) {
+    const reason = `dependencies ended without being applied: ${failedDependencies.map((id) => `${id} (${statuses[id]})`).join(', ')}`;
+    if (command.dryRun) {
+      return { kind: 'rejected', error: domainError('dependency_failed', reason, { dependencies: Object.fromEntries(failedDependencies.map((id) => [id, statuses[id]])) }) };
+    }
+    const failed: MutationFailed = { type: 'MutationFailed', data: { mutationId: command.mutationId, code: 'dependency_failed', reason, failedAt: command.now } };
+    return {
+      kind: 'deferred',
+      status: 'failed',
+      dryRun: false,
+      admission,
+      requirements: [],
+      events: [requestedEvent(command, contract.stateType, lane, dependsOn, unplanned(admission, command)), failed],
+      version: lane.version,
+      failure: { code: 'dependency_failed', reason },
+    };
+  }
+  const timeoutMs = command.dependencyTimeoutMs ?? options.dependencyTimeoutMs ?? DEFAULT_DEPENDENCY_TIMEOUT_MS;
+  const schedule = scheduleRequirement(command.notBefore, command.now);
+  const requirements: Requirement[] = [
+    ...(schedule ? [schedule] : []),
+    { kind: 'dependency', mutationIds: dependsOn.filter((id) => statuses[id] === 'pending'), timeoutAt: new Date(Date.parse(command.now) + timeoutMs).toISOString() },
+  ];
+  const expiresAt = pendingExpiry(requirements, options.approvalTtlMs, command.now);
+  if (command.dryRun) return { kind: 'deferred', status: 'pending', dryRun: true, admission, requirements, events: [], version: lane.version, expiresAt };
+  const pending: MutationPending = {
+    type: 'MutationPending',
+    data: {
+      mutationId: command.mutationId,
+      transition: command.transition,
+      requestedBy: command.actor.id,
+      requirements,
+      expiresAt,
+      pendingAt: command.now,
+      diff: [],
+      baseVersion: lane.version,
+    },
+  };
+  return {
+    kind: 'deferred',
+    status: 'pending',
+    dryRun: false,
+    admission,
+    requirements,
+    events: [requestedEvent(command, contract.stateType, lane, dependsOn, unplanned(admission, command)), pending],
+    version: lane.version,
+    expiresAt,
+  };
+}
+
+type PlannedParts = Pick<MutationRequested['data'], 'classification' | 'planHash' | 'evaluation' | 'classificationRequest'>;
+
+/** What the request event of a mutation not planned yet says about its plan: nothing decided, no hash. */
+function unplanned(admission: Admission, command: SubmitMutation): PlannedParts {
+  return { classification: admission.classification, planHash: '', evaluation: { outcome: 'deferred', policies: [] }, classificationRequest: command.classification };
+}
+
+function requestedEvent(command: SubmitMutation, stateType: string, lane: LaneState, dependsOn: string[], planned: PlannedParts): MutationRequested {
+  return {
+    type: 'MutationRequested',
+    data: {
+      mutationId: command.mutationId,
+      stateType,
+      stateId: command.stateId,
+      transition: command.transition,
+      payload: command.payload,
+      actor: command.actor,
+      reason: command.reason ?? null,
+      classification: planned.classification,
+      expectedVersion: command.expectedVersion ?? null,
+      idempotencyKey: command.idempotencyKey ?? null,
+      dependsOn,
+      notBefore: command.notBefore ?? null,
+      baseVersion: lane.version,
+      planHash: planned.planHash,
+      evaluation: planned.evaluation,
+      ...(planned.classificationRequest !== undefined ? { classificationRequest: planned.classificationRequest } : {}),
+      requestedAt: command.now,
+      ...(command.compensates !== undefined ? { compensates: command.compensates } : {}),
+      ...(command.batch !== undefined ? { batch: command.batch } : {}),
+      ...(command.compensationSideEffects?.length ? { compensationSideEffects: command.compensationSideEffects } : {}),
+    },
+  };
+}
+
+/**
+ * When a pending mutation expires: `ttlMs` after now or its schedule, whichever is later (a
+ * scheduled mutation outlives its schedule), and never before its dependency timeout (waiting
+ * too long ends it `failed`, not `expired`).
+ */
+export function pendingExpiry(requirements: readonly Requirement[], ttlMs: number, now: string): string {
+  const scheduledAt = requirements.map((requirement) => (requirement.kind === 'schedule' ? Date.parse(requirement.notBefore) : -Infinity));
+  const dependencyTimeouts = requirements.map((requirement) => (requirement.kind === 'dependency' ? Date.parse(requirement.timeoutAt) + 1000 : -Infinity));
+  return new Date(Math.max(Math.max(Date.parse(now), ...scheduledAt) + ttlMs, ...dependencyTimeouts)).toISOString();
+}
+
+/** The events a submit outcome appends: none for a refusal or a dry run. */
+export function submitEvents(outcome: SubmitOutcome): MutationEvent[] {
+  return outcome.kind === 'recorded' || outcome.kind === 'deferred' ? outcome.events : [];
 }
 
 /** The `sideEffects` of a MutationApplied: only present when there are some, so events without any stay as they were. */

@@ -57,24 +57,54 @@ export interface Plan {
 
 export type PlanResult = { ok: true; plan: Plan } | { ok: false; error: DomainError };
 
-export function planMutation(input: PlanInput): PlanResult {
-  const { contract, base } = input;
-  const transition = transitionOf(contract, input.transition);
-  if (!transition) {
-    return fail(domainError('unknown_transition', `${contract.stateType} has no transition "${input.transition}"`, {
+/** What a request can be checked for without looking at the state. */
+export type RequestCheckInput = Pick<PlanInput, 'contract' | 'transition' | 'payload' | 'notBefore'>;
+
+/**
+ * The checks that do not depend on the state: the transition exists, the payload matches its
+ * schema, `notBefore` is a date-time. A mutation waiting for dependencies is admitted on these
+ * alone; everything else is decided when it is planned (docs/protocol.md §3).
+ */
+export function checkRequest(input: RequestCheckInput): DomainError | undefined {
+  const { contract } = input;
+  if (!transitionOf(contract, input.transition)) {
+    return domainError('unknown_transition', `${contract.stateType} has no transition "${input.transition}"`, {
       transition: input.transition,
       transitions: Object.keys(contract.definition.transitions),
-    }));
+    });
   }
   const violations = (isRevertTransition(input.transition) ? revertPayloadValidator() : contract.payloadValidators[input.transition])?.(input.payload) ?? [];
   if (violations.length > 0) {
-    return fail(domainError('invalid_payload', `payload does not match the schema of ${contract.stateType}.${input.transition}`, { violations }));
+    return domainError('invalid_payload', `payload does not match the schema of ${contract.stateType}.${input.transition}`, { violations });
   }
   if (input.notBefore !== undefined && Number.isNaN(Date.parse(input.notBefore))) {
-    return fail(domainError('invalid_payload', `notBefore "${input.notBefore}" is not a date-time`, {
+    return domainError('invalid_payload', `notBefore "${input.notBefore}" is not a date-time`, {
       violations: [{ path: 'notBefore', message: 'must be an ISO 8601 date-time' }],
-    }));
+    });
   }
+  return undefined;
+}
+
+/**
+ * The classification known before planning: the contract's defaults, the transition's when they
+ * are fixed (defaults computed from the state wait for the plan), and the request's.
+ */
+export function unplannedClassification(contract: Contract<unknown>, transitionName: string, request: ClassificationRequest): Classification {
+  const transitionDefaults = transitionOf(contract, transitionName)?.classification;
+  return resolveClassification([contract.definition.classification ?? {}, typeof transitionDefaults === 'object' ? transitionDefaults : {}], request);
+}
+
+/** The `schedule` requirement of a `notBefore` still in the future at `now`. */
+export function scheduleRequirement(notBefore: string | undefined, now: string): Requirement | undefined {
+  if (notBefore === undefined || Date.parse(notBefore) <= Date.parse(now)) return undefined;
+  return { kind: 'schedule', notBefore: new Date(Date.parse(notBefore)).toISOString() };
+}
+
+export function planMutation(input: PlanInput): PlanResult {
+  const { contract, base } = input;
+  const malformed = checkRequest(input);
+  if (malformed) return fail(malformed);
+  const transition = transitionOf(contract, input.transition) as TransitionDefinition<JsonValue, JsonValue>;
   if (transition.creates && base.exists) {
     return fail(domainError('state_already_exists', `${contract.stateType}/${input.stateId} already exists; "${input.transition}" only creates`, { version: base.version }));
   }
@@ -161,10 +191,8 @@ function decide(input: PlanInput, transition: TransitionDefinition<JsonValue, Js
     version: base.version,
     compensates: input.compensates ?? null,
   });
-  if (decision.outcome === 'deny' || input.notBefore === undefined || Date.parse(input.notBefore) <= Date.parse(input.now)) {
-    return decision;
-  }
-  const schedule: Requirement = { kind: 'schedule', notBefore: new Date(Date.parse(input.notBefore)).toISOString() };
+  const schedule = scheduleRequirement(input.notBefore, input.now);
+  if (decision.outcome === 'deny' || !schedule) return decision;
   return decision.outcome === 'require'
     ? { ...decision, requirements: [...decision.requirements, schedule] }
     : { outcome: 'require', requirements: [schedule], policies: decision.policies };

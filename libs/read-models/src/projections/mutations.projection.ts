@@ -227,6 +227,23 @@ function foldIntoRow(row: MutationRow, event: MutationEvent, position: number): 
       });
       return;
     }
+    case 'MutationPlanned': {
+      // Planned when its last dependency applied: the classification and plan it was admitted without (the rollups follow the row).
+      const { classification, evaluation, planHash, baseVersion, diff } = event.data;
+      Object.assign(row, {
+        category: classification.category,
+        risk_level: classification.riskLevel,
+        side_effect_severity: classification.sideEffectSeverity,
+        tags: classification.tags,
+        metadata: classification.metadata,
+        estimated_blast_radius: classification.estimatedBlastRadius,
+        evaluation,
+        plan_hash: planHash,
+        base_version: baseVersion,
+        diff,
+      });
+      return;
+    }
     case 'ApprovalGranted': {
       const d = event.data;
       const approvals: ApprovalRecord[] = [...((row.approvals as ApprovalRecord[] | null) ?? []), { approverId: d.approver.id, step: d.step, role: d.role, approvedAt: d.approvedAt }];

@@ -112,7 +112,8 @@ export interface MutationRecord {
   requirements: unknown[] | null;
   denial: unknown;
   diff: unknown[] | null;
-  planHash: string;
+  /** Null until the mutation is planned (it waits for its dependencies unplanned). */
+  planHash: string | null;
   baseVersion: number;
   expectedVersion: number | null;
   stateVersion: number | null;

@@ -430,7 +430,8 @@ function toMutationRecord(row: Row): MutationRecord {
     requirements: (row.requirements as unknown[] | null) ?? null,
     denial: row.denial ?? null,
     diff: (row.diff as unknown[] | null) ?? null,
-    planHash: String(row.plan_hash),
+    // Empty while a mutation waits for its dependencies unplanned (and for a compensation that failed before it was planned).
+    planHash: row.plan_hash ? String(row.plan_hash) : null,
     baseVersion: Number(row.base_version),
     expectedVersion: row.expected_version === null ? null : Number(row.expected_version),
     stateVersion: row.state_version === null ? null : Number(row.state_version),

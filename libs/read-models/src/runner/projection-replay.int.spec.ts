@@ -116,7 +116,7 @@ describe('projection replay', () => {
 
   it('holds exactly the expected rows after every single event, also inside one append (e.g. dismissed but not pending again yet)', async () => {
     await resetDatabase();
-    await seedMutations(connection.eventStore, { count: 90, states: 6, seed: 70 });
+    await seedMutations(connection.eventStore, { count: 90, states: 6, seed: 114 });
     const log = await connection.eventStore.readAll();
     // The log has every lifecycle event, and the multi-event appends whose middle a batch boundary can split.
     expect(new Set(log.map((event) => event.type))).toEqual(new Set(MUTATION_EVENT_TYPES));

@@ -231,6 +231,22 @@ function expectedMutationRows(lifecycle: PositionedEvent[]): { row: ReadModelRow
         row.expires_at = iso(event.data.expiresAt);
         row.diff = json(event.data.diff ?? []);
         break;
+      case 'MutationPlanned': {
+        const { classification, evaluation, planHash, baseVersion, diff } = event.data;
+        Object.assign(row, {
+          category: classification.category,
+          risk_level: classification.riskLevel,
+          side_effect_severity: classification.sideEffectSeverity,
+          tags: classification.tags,
+          metadata: json(classification.metadata),
+          estimated_blast_radius: classification.estimatedBlastRadius,
+          evaluation: json(evaluation),
+          plan_hash: planHash,
+          base_version: baseVersion,
+          diff: json(diff),
+        });
+        break;
+      }
       case 'ApprovalGranted':
       case 'ApprovalRejected': {
         const { approver, step, role, comment } = event.data;

@@ -1,4 +1,4 @@
-import type { Actor, ClassificationRequest, Contract, JsonValue, PendingCommand, PendingOutcome, SubmitOutcome } from '@countersign/domain';
+import type { Actor, ClassificationRequest, Contract, JsonValue, MutationStatus, PendingCommand, PendingOutcome, SubmitOutcome } from '@countersign/domain';
 import type { EventStore, LogPosition } from '@countersign/event-store';
 import { pendingCommandThroughLane, submitThroughLane } from './seed-mutations.js';
 import { seededRandom } from './seeded-random.js';
@@ -13,6 +13,8 @@ export interface ScenarioSubmit {
   notBefore?: string;
   classification?: ClassificationRequest;
   reason?: string;
+  /** `dependsOn`, with the status each dependency has at admission (as the write side looks it up). */
+  dependencies?: Record<string, MutationStatus>;
 }
 
 /** Distributes `Omit` over a union, so each command keeps its own fields. */
@@ -20,7 +22,7 @@ type WithoutTarget<Command> = Command extends unknown ? Omit<Command, 'mutationI
 
 export interface LaneScenario {
   /** Submits through the real write path; throws when the domain records nothing. */
-  submit(contract: Contract<unknown>, request: ScenarioSubmit): Promise<{ mutationId: string; outcome: Extract<SubmitOutcome, { kind: 'recorded' }>; position: LogPosition }>;
+  submit(contract: Contract<unknown>, request: ScenarioSubmit): Promise<{ mutationId: string; outcome: Extract<SubmitOutcome, { kind: 'recorded' | 'deferred' }>; position: LogPosition }>;
   /** Runs an approval, check, cancel or timer command on the mutation's lane; returns what the domain made of it. */
   decide(mutationId: string, at: string, command: WithoutTarget<PendingCommand>): Promise<PendingOutcome>;
 }
@@ -52,10 +54,11 @@ export function laneScenario(eventStore: EventStore, options: { seed: number; ap
           ...(request.expectedVersion === undefined ? {} : { expectedVersion: request.expectedVersion }),
           ...(request.notBefore === undefined ? {} : { notBefore: request.notBefore }),
           ...(request.reason === undefined ? {} : { reason: request.reason }),
+          ...(request.dependencies === undefined ? {} : { dependsOn: Object.keys(request.dependencies), dependencyStatuses: request.dependencies }),
         },
         appendOptions(),
       );
-      if (outcome.kind !== 'recorded' || position === null) throw new Error(`submit of ${request.transition} on ${request.stateId} recorded nothing: ${JSON.stringify(outcome)}`);
+      if ((outcome.kind !== 'recorded' && outcome.kind !== 'deferred') || position === null) throw new Error(`submit of ${request.transition} on ${request.stateId} recorded nothing: ${JSON.stringify(outcome)}`);
       lanes.set(mutationId, { contract, stateId: request.stateId });
       return { mutationId, outcome, position };
     },

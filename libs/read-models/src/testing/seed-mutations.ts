@@ -4,6 +4,7 @@ import {
   decidePending,
   decideRevert,
   decideSubmit,
+  submitEvents,
   laneHistory,
   eventTime,
   evolveLane,
@@ -129,8 +130,9 @@ async function decideAndAppend(
   decide: (lane: LaneState) => SubmitOutcome = (lane) => decideSubmit(command, lane, contract, { approvalTtlMs: options.approvalTtlMs }),
 ): Promise<LaneSubmission & { after: LoadedLane; stamped: MutationEvent[] }> {
   const outcome = decide(loaded.lane);
-  if (outcome.kind !== 'recorded') return { outcome, position: null, after: loaded, stamped: [] };
-  const { position, after, stamped } = await appendToLane(eventStore, contract, command.stateId, command.mutationId, outcome.events, loaded, options);
+  const decided = submitEvents(outcome);
+  if (decided.length === 0) return { outcome, position: null, after: loaded, stamped: [] };
+  const { position, after, stamped } = await appendToLane(eventStore, contract, command.stateId, command.mutationId, decided, loaded, options);
   return { outcome, position, after, stamped };
 }
 
@@ -287,6 +289,8 @@ export async function seedMutations(eventStore: EventStore, options: SeedMutatio
       const owner = byId.get(event.data.mutationId);
       if (!owner) return;
       owner.position = position - stamped.length + 1 + index;
+      // Planned when its last dependency applied: the classification it was admitted without.
+      if (event.type === 'MutationPlanned') owner.classification = event.data.classification;
       const status = statusAfter(event);
       if (status === undefined) return;
       owner.status = status;
@@ -422,19 +426,20 @@ export async function seedMutations(eventStore: EventStore, options: SeedMutatio
       : undefined;
     const { outcome, position, after, stamped } = await decideAndAppend(eventStore, contract, command, loaded, appendOptions(), revert);
     remember(contract, stateId, after);
-    if (outcome.kind !== 'recorded' || position === null) {
+    if ((outcome.kind !== 'recorded' && outcome.kind !== 'deferred') || position === null) {
       rejected += 1;
       continue;
     }
+    const admitted = outcome.kind === 'recorded' ? outcome.plan : outcome.admission;
     const mutation: SeededMutation = {
       mutationId: command.mutationId,
       stateType: contract.stateType,
       stateId,
-      transition: outcome.plan.transition,
+      transition: admitted.transition,
       status: outcome.status,
       actor,
       reason: command.reason ?? null,
-      classification: outcome.plan.classification,
+      classification: admitted.classification,
       requestedAt: command.now,
       finishedAt: null,
       expiresAt: null,

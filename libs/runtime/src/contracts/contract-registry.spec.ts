@@ -43,6 +43,7 @@ describe('ContractRegistry', () => {
       transitions: expect.any(Array),
       policies: [
         { name: 'agents-may-not-create-flags', description: expect.any(String) },
+        { name: 'prod-enable-needs-release-manager', description: expect.any(String) },
         { name: 'prod-rollout-jump-needs-release-manager', description: expect.any(String) },
       ],
       sensitive: [],

@@ -1,4 +1,4 @@
-import { decideRevert, laneHistory, planRevertChain, type Contract, type MutationFailed } from '@countersign/domain';
+import { decideRevert, laneHistory, planRevertChain, submitEvents, type Contract } from '@countersign/domain';
 import { ContractRegistry, LaneExecutor, RUNTIME_CONFIG, type CountersignConfig } from '@countersign/runtime';
 import { Inject } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
@@ -6,7 +6,7 @@ import { SubmitBatchCommand } from '../../batches/submit-batch/submit-batch.comm
 import { ApiError } from '../../http/api-error.js';
 import { Metrics } from '../../metrics/metrics.js';
 import { MutationLocator } from '../mutation-locator.js';
-import type { SubmitMutationResult } from '../submit-mutation/submit-mutation.command.js';
+import { outcomeLabel, submitResult, type SubmitMutationResult } from '../submit-mutation/submit-mutation.command.js';
 import { RevertMutationCommand, type RevertMutationResult } from './revert-mutation.command.js';
 
 /** Find the mutation's lane, read its history, decide the compensating mutation with the pure domain, append. */
@@ -54,22 +54,10 @@ export class RevertMutationHandler implements ICommandHandler<RevertMutationComm
         contract,
         { approvalTtlMs: this.config.approvalTtlMs, dependencyTimeoutMs: this.config.dependencyTimeoutMs },
       );
-      return { events: outcome.kind === 'recorded' ? outcome.events : [], result: outcome };
+      return { events: submitEvents(outcome), result: outcome };
     });
-    const outcome = run.result;
-    this.metrics.increment('countersign_reverts_total', { outcome: outcome.kind === 'recorded' ? outcome.status : outcome.kind === 'planned' ? 'dry_run' : outcome.error.code });
-    if (outcome.kind !== 'recorded') return outcome;
-    const failed = outcome.events.find((event): event is MutationFailed => event.type === 'MutationFailed');
-    return {
-      kind: 'recorded',
-      mutationId,
-      status: outcome.status,
-      plan: outcome.plan,
-      requirements: outcome.requirements,
-      stateVersion: outcome.version,
-      expiresAt: outcome.expiresAt,
-      position: run.position ?? 0,
-      ...(failed ? { failure: { code: failed.data.code, reason: failed.data.reason } } : {}),
-    };
+    const result = submitResult(run.result, mutationId, run.position ?? 0);
+    this.metrics.increment('countersign_reverts_total', { outcome: outcomeLabel(result) });
+    return result;
   }
 }

@@ -1,4 +1,4 @@
-import type { Actor, DomainError, JsonObject, JsonValue, Plan, Requirement } from '@countersign/domain';
+import type { Actor, Admission, DomainError, JsonObject, JsonValue, Plan, Requirement, SubmitOutcome } from '@countersign/domain';
 import { Command } from '@nestjs/cqrs';
 import type { SubmitMutationDto } from './submit-mutation.dto.js';
 
@@ -8,8 +8,20 @@ export type SubmitMutationResult =
   | {
       kind: 'recorded';
       mutationId: string;
-      status: 'applied' | 'pending' | 'denied' | 'failed';
+      status: 'applied' | 'pending' | 'denied';
       plan: Plan;
+      requirements: Requirement[];
+      stateVersion: number;
+      expiresAt?: string;
+      position: number;
+    }
+  /** Admitted without a plan: it waits for its dependencies (or one already failed); a dry run recorded nothing. */
+  | {
+      kind: 'deferred';
+      mutationId: string;
+      status: 'pending' | 'failed';
+      dryRun: boolean;
+      admission: Admission;
       requirements: Requirement[];
       /** Why it failed at admission (a dependency that already ended). */
       failure?: { code: string; reason: string };
@@ -17,6 +29,50 @@ export type SubmitMutationResult =
       expiresAt?: string;
       position: number;
     };
+
+/** The result of a decided submit (or revert) once its events are appended at `position`. */
+export function submitResult(outcome: SubmitOutcome, mutationId: string, position: number): SubmitMutationResult {
+  switch (outcome.kind) {
+    case 'rejected':
+    case 'planned':
+      return outcome;
+    case 'recorded':
+      return {
+        kind: 'recorded',
+        mutationId,
+        status: outcome.status,
+        plan: outcome.plan,
+        requirements: outcome.requirements,
+        stateVersion: outcome.version,
+        expiresAt: outcome.expiresAt,
+        position,
+      };
+    case 'deferred':
+      return {
+        kind: 'deferred',
+        mutationId,
+        status: outcome.status,
+        dryRun: outcome.dryRun,
+        admission: outcome.admission,
+        requirements: outcome.requirements,
+        ...(outcome.failure ? { failure: outcome.failure } : {}),
+        stateVersion: outcome.version,
+        expiresAt: outcome.expiresAt,
+        position,
+      };
+    default: {
+      const unknown: never = outcome;
+      throw new Error(`unknown outcome ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+/** The outcome label of a submit in metrics: its status, `dry_run`, or the refusal's code. */
+export function outcomeLabel(result: SubmitMutationResult): string {
+  if (result.kind === 'rejected') return result.error.code;
+  if (result.kind === 'planned' || (result.kind === 'deferred' && result.dryRun)) return 'dry_run';
+  return result.status;
+}
 
 export class SubmitMutationCommand extends Command<SubmitMutationResult> {
   constructor(

@@ -1,4 +1,4 @@
-import { decideSubmit, domainError, type JsonObject, type MutationFailed, type MutationStatus } from '@countersign/domain';
+import { decideSubmit, domainError, submitEvents, type JsonObject, type MutationStatus } from '@countersign/domain';
 import { EVENT_STORE, IdempotencyMismatchError, type EventStore } from '@countersign/event-store';
 import { ReadModelQueries } from '@countersign/read-models';
 import { ContractRegistry, LaneExecutor, parseDuration, type CountersignConfig } from '@countersign/runtime';
@@ -7,7 +7,7 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { APP_CONFIG } from '../../app-config.js';
 import { ApiError } from '../../http/api-error.js';
 import { Metrics } from '../../metrics/metrics.js';
-import { SubmitMutationCommand, type SubmitMutationResult } from './submit-mutation.command.js';
+import { outcomeLabel, SubmitMutationCommand, submitResult, type SubmitMutationResult } from './submit-mutation.command.js';
 
 /** The mutation id is already in the log: an earlier attempt with the same idempotency key recorded it. */
 export class MutationAlreadyRecordedError extends Error {
@@ -76,7 +76,7 @@ export class SubmitMutationHandler implements ICommandHandler<SubmitMutationComm
             contract,
             { approvalTtlMs: this.config.approvalTtlMs, dependencyTimeoutMs: this.config.dependencyTimeoutMs },
           );
-          return { events: outcome.kind === 'recorded' ? outcome.events : [], result: outcome };
+          return { events: submitEvents(outcome), result: outcome };
         },
         () => this.metrics.increment('countersign_lane_append_retries_total'),
       );
@@ -85,25 +85,8 @@ export class SubmitMutationHandler implements ICommandHandler<SubmitMutationComm
       if (error instanceof IdempotencyMismatchError) throw new MutationAlreadyRecordedError(mutationId);
       throw error;
     }
-    const outcome = run.result;
-    let result: SubmitMutationResult;
-    if (outcome.kind === 'recorded') {
-      const failed = outcome.events.find((event): event is MutationFailed => event.type === 'MutationFailed');
-      result = {
-        kind: 'recorded',
-        mutationId,
-        status: outcome.status,
-        plan: outcome.plan,
-        requirements: outcome.requirements,
-        stateVersion: outcome.version,
-        expiresAt: outcome.expiresAt,
-        position: run.position ?? 0,
-        ...(failed ? { failure: { code: failed.data.code, reason: failed.data.reason } } : {}),
-      };
-    } else {
-      result = outcome;
-    }
-    this.metrics.increment('countersign_mutations_submitted_total', { outcome: result.kind === 'recorded' ? result.status : result.kind === 'planned' ? 'dry_run' : result.error.code });
+    const result = submitResult(run.result, mutationId, run.position ?? 0);
+    this.metrics.increment('countersign_mutations_submitted_total', { outcome: outcomeLabel(result) });
     return result;
   }
 
