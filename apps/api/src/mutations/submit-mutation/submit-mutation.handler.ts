@@ -28,7 +28,13 @@ export class SubmitMutationHandler implements ICommandHandler<SubmitMutationComm
     @Inject(APP_CONFIG) private readonly config: CountersignConfig,
   ) {}
 
-  async execute({ request, actor, correlationId, mutationId: chosenId }: SubmitMutationCommand): Promise<SubmitMutationResult> {
+  async execute(command: SubmitMutationCommand): Promise<SubmitMutationResult> {
+    const result = await this.submit(command);
+    this.metrics.increment('countersign_mutations_submitted_total', { outcome: result.kind === 'recorded' ? result.status : result.kind === 'planned' ? 'dry_run' : result.error.code });
+    return result;
+  }
+
+  private async submit({ request, actor, correlationId, mutationId: chosenId }: SubmitMutationCommand): Promise<SubmitMutationResult> {
     const contract = this.contracts.get(request.stateType);
     if (!contract) {
       return {
@@ -86,10 +92,9 @@ export class SubmitMutationHandler implements ICommandHandler<SubmitMutationComm
       throw error;
     }
     const outcome = run.result;
-    let result: SubmitMutationResult;
     if (outcome.kind === 'recorded') {
       const failed = outcome.events.find((event): event is MutationFailed => event.type === 'MutationFailed');
-      result = {
+      return {
         kind: 'recorded',
         mutationId,
         status: outcome.status,
@@ -100,11 +105,8 @@ export class SubmitMutationHandler implements ICommandHandler<SubmitMutationComm
         position: run.position ?? 0,
         ...(failed ? { failure: { code: failed.data.code, reason: failed.data.reason } } : {}),
       };
-    } else {
-      result = outcome;
     }
-    this.metrics.increment('countersign_mutations_submitted_total', { outcome: result.kind === 'recorded' ? result.status : result.kind === 'planned' ? 'dry_run' : result.error.code });
-    return result;
+    return outcome;
   }
 
   /**
