@@ -288,6 +288,7 @@ describe('capacity', () => {
       const metrics = await api.request('GET', '/metrics');
       expect(metrics.body).toContain('countersign_executions_limit 2');
       expect(metrics.body).toMatch(/countersign_idempotent_requests_total\{result="released"\} [1-9]/);
+      expect(metrics.body).toContain(`countersign_mutations_submitted_total{outcome="over_capacity"} ${refused.length}`);
     } finally {
       await blocker.end();
       await api.close();

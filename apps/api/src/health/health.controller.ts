@@ -1,5 +1,5 @@
 import { EVENT_STORE, type EventStore } from '@countersign/event-store';
-import { ParkedEvents, ReadModelQueries } from '@countersign/read-models';
+import { allProjections, ParkedEvents, ReadModelQueries } from '@countersign/read-models';
 import { EXECUTION_GATE, type ExecutionGate } from '@countersign/runtime';
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
@@ -43,10 +43,12 @@ export class HealthController {
   async render(): Promise<string> {
     const [head, checkpoints, parked] = await Promise.all([this.eventStore.headPosition(), this.queries.checkpoints(), this.parked.list()]);
     this.metrics.set('countersign_log_head_position', {}, head);
-    for (const checkpoint of checkpoints) {
-      this.metrics.set('countersign_projection_position', { projection: checkpoint.projection }, checkpoint.position);
-      this.metrics.set('countersign_projection_lag_events', { projection: checkpoint.projection }, Math.max(0, head - checkpoint.position));
-      this.metrics.set('countersign_parked_events', { projection: checkpoint.projection }, parked.filter((event) => event.projection === checkpoint.projection).length);
+    // Every projection has its series from the start: one that has not run yet (no checkpoint row) is at 0.
+    const positions = new Map([...allProjections.map((projection): [string, number] => [projection.name, 0]), ...checkpoints.map((checkpoint): [string, number] => [checkpoint.projection, checkpoint.position])]);
+    for (const [projection, position] of positions) {
+      this.metrics.set('countersign_projection_position', { projection }, position);
+      this.metrics.set('countersign_projection_lag_events', { projection }, Math.max(0, head - position));
+      this.metrics.set('countersign_parked_events', { projection }, parked.filter((event) => event.projection === projection).length);
     }
     this.metrics.set('countersign_executions_running', {}, this.gate.executing);
     this.metrics.set('countersign_executions_queued', {}, this.gate.queued);

@@ -55,7 +55,7 @@ export class SubmitMutationController {
         correlationId,
         mutationId,
       );
-    const response = key === undefined ? await this.gate.run(() => this.answer(command(this.ids.next()))) : await this.once(actor, key, request, command);
+    const response = key === undefined ? await this.admitted(() => this.answer(command(this.ids.next()))) : await this.once(actor, key, request, command);
     void reply.status(response.status);
     return response.body;
   }
@@ -80,7 +80,7 @@ export class SubmitMutationController {
     }
     let response: StoredResponse;
     try {
-      response = await this.gate.run(() => this.answer(command(claim.mutationId)));
+      response = await this.admitted(() => this.answer(command(claim.mutationId)));
     } catch (error) {
       if (error instanceof MutationAlreadyRecordedError) {
         // A crashed first attempt recorded the mutation: answer from what the log says, never execute again.
@@ -100,6 +100,16 @@ export class SubmitMutationController {
     }
     await this.idempotency.complete(actor.id, key, claim.mutationId, response);
     return response;
+  }
+
+  /** Runs the submit in an execution slot; a refusal for want of one counts as the submit outcome `over_capacity`. */
+  private async admitted(run: () => Promise<StoredResponse>): Promise<StoredResponse> {
+    try {
+      return await this.gate.run(run);
+    } catch (error) {
+      if (error instanceof OverCapacityError) this.metrics.increment('countersign_mutations_submitted_total', { outcome: 'over_capacity' });
+      throw error;
+    }
   }
 
   /** The answer as status and body; refusals of the domain are answers too (and are stored with the key). */

@@ -28,7 +28,13 @@ export class SubmitMutationHandler implements ICommandHandler<SubmitMutationComm
     @Inject(APP_CONFIG) private readonly config: CountersignConfig,
   ) {}
 
-  async execute({ request, actor, correlationId, mutationId: chosenId }: SubmitMutationCommand): Promise<SubmitMutationResult> {
+  async execute(command: SubmitMutationCommand): Promise<SubmitMutationResult> {
+    const result = await this.submit(command);
+    this.metrics.increment('countersign_mutations_submitted_total', { outcome: outcomeLabel(result) });
+    return result;
+  }
+
+  private async submit({ request, actor, correlationId, mutationId: chosenId }: SubmitMutationCommand): Promise<SubmitMutationResult> {
     const contract = this.contracts.get(request.stateType);
     if (!contract) {
       return {
@@ -85,9 +91,7 @@ export class SubmitMutationHandler implements ICommandHandler<SubmitMutationComm
       if (error instanceof IdempotencyMismatchError) throw new MutationAlreadyRecordedError(mutationId);
       throw error;
     }
-    const result = submitResult(run.result, mutationId, run.position ?? 0);
-    this.metrics.increment('countersign_mutations_submitted_total', { outcome: outcomeLabel(result) });
-    return result;
+    return submitResult(run.result, mutationId, run.position ?? 0);
   }
 
   /**
