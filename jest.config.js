@@ -33,6 +33,7 @@ export default {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   globalSetup: '<rootDir>/tools/testing/global-setup.mjs',
   globalTeardown: '<rootDir>/tools/testing/global-teardown.mjs',
-  testTimeout: 60000,
+  // Generous for a loaded machine; waits inside tests have their own deadlines with clearer messages (PATIENT_WAIT_MS).
+  testTimeout: 180_000,
   maxWorkers: 2,
 };

@@ -1,19 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sleep, waitFor } from '@countersign/event-store/testing';
 import { TestApi } from './support/test-api.js';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitFor<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value) || Date.now() > deadline) return value;
-    await sleep(50);
-  }
-}
+/** Sleeps until `iso` has passed (a lower bound: a loaded machine only makes it later). */
+const sleepUntil = (iso: string) => sleep(Math.max(0, Date.parse(iso) - Date.now() + 100));
 
 async function openCreditLine(api: TestApi, stateId: string, limit = 5_000) {
   const opened = await api.submit({ stateType: 'credit-limit', stateId, transition: 'open', payload: { customerId: stateId, currency: 'EUR', limit } });
@@ -189,7 +183,7 @@ describe('durable timers', () => {
       await openCreditLine(api, 'expiry');
       const pending = await api.submit({ stateType: 'credit-limit', stateId: 'expiry', transition: 'raiseLimit', payload: { by: 50_000 } });
       await api.stop();
-      await sleep(1_300);
+      await sleepUntil(pending.body.expiresAt);
       await api.restart({ COUNTERSIGN_APPROVAL_TTL: '1s', COUNTERSIGN_TIMER_POLL: '50ms' });
       const record = await waitFor(
         () => api.request('GET', `/v1/mutations/${pending.body.mutationId}`),
@@ -204,17 +198,18 @@ describe('durable timers', () => {
     }
   });
 
-  it('applies a mutation scheduled a second ahead after its time and not before, across a restart', async () => {
+  it('applies a mutation scheduled a few seconds ahead after its time and not before, across a restart', async () => {
     const api = await TestApi.start({ COUNTERSIGN_TIMER_POLL: '50ms' });
     try {
       await openCreditLine(api, 'scheduled');
-      const notBefore = new Date(Date.now() + 1_500).toISOString();
+      // Far enough ahead that the submit and the early read finish before it, even on a loaded machine.
+      const notBefore = new Date(Date.now() + 6_000).toISOString();
       const scheduled = await api.submit({ stateType: 'credit-limit', stateId: 'scheduled', transition: 'raiseLimit', payload: { by: 100 }, notBefore });
       expect(scheduled.body).toMatchObject({ status: 'pending', requirements: [{ kind: 'schedule', notBefore }] });
       const early = await api.request('GET', `/v1/states/credit-limit/scheduled?minPosition=${scheduled.body.position}`);
       expect(early.body.version).toBe(1);
       await api.stop();
-      await sleep(1_700);
+      await sleepUntil(notBefore);
       await api.restart({ COUNTERSIGN_TIMER_POLL: '50ms' });
       const record = await waitFor(
         () => api.request('GET', `/v1/mutations/${scheduled.body.mutationId}`),
@@ -246,8 +241,9 @@ describe('durable timers', () => {
         const pending = await api.submit({ stateType: 'credit-limit', stateId: 'two-workers', transition: 'raiseLimit', payload: { by: 20_000 + index } });
         ids.push(pending.body.mutationId);
       }
-      const scheduled = await api.submit({ stateType: 'credit-limit', stateId: 'two-workers', transition: 'raiseLimit', payload: { by: 1 }, notBefore: new Date(Date.now() + 500).toISOString() });
-      await sleep(1_500);
+      // Ahead far enough to still be pending when the submit arrives on a loaded machine.
+      const scheduled = await api.submit({ stateType: 'credit-limit', stateId: 'two-workers', transition: 'raiseLimit', payload: { by: 1 }, notBefore: new Date(Date.now() + 5_000).toISOString() });
+      expect(scheduled.body.status).toBe('pending');
       const records = await Promise.all(
         ids.map((id) => waitFor(() => api.request('GET', `/v1/mutations/${id}`), (response) => response.body.status === 'expired')),
       );

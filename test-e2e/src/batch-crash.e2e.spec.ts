@@ -4,9 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { findFreePort } from '@countersign/persistence';
+import { waitFor } from '@countersign/event-store/testing';
 import { callApi, exited, startApiProcess } from './support/api-process.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('batch saga crash recovery (real process, SIGKILL)', () => {
   let dataDir: string;
@@ -49,11 +48,10 @@ describe('batch saga crash recovery (real process, SIGKILL)', () => {
     const restartedAt = new Date().toISOString();
 
     child = await startApiProcess(dataDir, port, { COUNTERSIGN_BATCH_RESUME_AFTER: '200ms', COUNTERSIGN_TIMER_POLL: '100ms' });
-    let batch = (await callApi(port, 'GET', `/v1/batches/${batchId}`)).body;
-    for (let waited = 0; batch.status !== 'compensated' && waited < 20_000; waited += 100) {
-      await sleep(100);
-      batch = (await callApi(port, 'GET', `/v1/batches/${batchId}`)).body;
-    }
+    const batch = await waitFor(
+      async () => (await callApi(port, 'GET', `/v1/batches/${batchId}`)).body,
+      (answer) => answer.status === 'compensated',
+    );
     expect(batch).toMatchObject({ status: 'compensated', failedStep: 2 });
     expect(batch.steps.map((step: { status: string }) => step.status)).toEqual(['compensated', 'compensated', 'conflicted']);
 

@@ -2,22 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { PATIENT_WAIT_MS, SLOW_TEST_TIMEOUT_MS, sleep, waitFor, waitUntil } from '@countersign/event-store/testing';
 import { TestApi } from './support/test-api.js';
 
 // The causal command protocol (docs/protocol.md), checked from outside over HTTP.
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value) || Date.now() > deadline) return value;
-    await sleep(50);
-  }
-}
-
 async function openLedger(api: TestApi, stateId: string) {
   const opened = await api.submit({ stateType: 'ledger', stateId, transition: 'open', payload: {} });
   expect(opened.status).toBe(201);
@@ -99,14 +89,22 @@ describe('idempotency keys', () => {
 
 describe('idempotency retention', () => {
   it('frees a key after the configured window', async () => {
-    const api = await TestApi.start({ COUNTERSIGN_CONTRACTS_DIR: fixtures, COUNTERSIGN_IDEMPOTENCY_RETENTION: '1500ms' });
+    const retentionMs = 5_000;
+    const api = await TestApi.start({ COUNTERSIGN_CONTRACTS_DIR: fixtures, COUNTERSIGN_IDEMPOTENCY_RETENTION: `${retentionMs}ms` });
     try {
       await openLedger(api, 'window');
+      const sentAt = Date.now();
       const first = await api.submit(post('window', 'a', 1), 'alice', { 'idempotency-key': 'short-lived' });
       expect(first.status).toBe(201);
       expect((await api.submit(post('window', 'b', 1), 'alice', { 'idempotency-key': 'short-lived' })).status).toBe(409);
-      await sleep(1_700);
-      const reused = await api.submit(post('window', 'b', 1), 'alice', { 'idempotency-key': 'short-lived' });
+      // Until the window ends every reuse is refused (and records nothing); then one executes.
+      const reused = await waitFor(
+        () => api.submit(post('window', 'b', 1), 'alice', { 'idempotency-key': 'short-lived' }),
+        (answer) => answer.status !== 409,
+        PATIENT_WAIT_MS,
+        250,
+      );
+      expect(Date.now() - sentAt).toBeGreaterThanOrEqual(retentionMs);
       expect(reused.status).toBe(201);
       expect(reused.body.mutationId).not.toBe(first.body.mutationId);
       expect(reused.body.stateVersion).toBe(3);
@@ -238,7 +236,7 @@ describe('lanes', () => {
       const state = await api.request('GET', `/v1/states/ledger/${stateId}?minPosition=${last}`);
       expect(state.body.state.total).toBe(applied.length);
     }
-  });
+  }, SLOW_TEST_TIMEOUT_MS);
 });
 
 describe('capacity', () => {
@@ -256,8 +254,12 @@ describe('capacity', () => {
       // Slow executions: while this transaction holds the log table, every append waits.
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE es_events IN EXCLUSIVE MODE');
-      const requests = Array.from({ length: 10 }, (_, index) => api.submit(post(`cap-${index % 2}`, `entry-${index}`, 1), 'alice', { 'idempotency-key': `cap-${index}` }));
-      await sleep(1_000);
+      let answered = 0;
+      const requests = Array.from({ length: 10 }, (_, index) =>
+        api.submit(post(`cap-${index % 2}`, `entry-${index}`, 1), 'alice', { 'idempotency-key': `cap-${index}` }).finally(() => (answered += 1)),
+      );
+      // Two run (and wait for the lock), two queue and time out, six are refused at once: 8 answers before the commit.
+      await waitUntil(() => answered >= 8, 'every request but the two running ones is answered');
       await blocker.query('COMMIT');
       const answers = await Promise.all(requests);
 

@@ -3,11 +3,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sleep, waitFor } from '@countersign/event-store/testing';
 import { TestApi } from './support/test-api.js';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const SECRET = 'e2e-webhook-secret-0123456789';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Received {
   deliveryId: string;
@@ -91,13 +91,7 @@ describe('typed side effects: outbox, webhook delivery with retries, dead letter
   });
 
   async function sideEffectsOf(mutationId: string, position: number, done: (items: Record<string, any>[]) => boolean) {
-    let items: Record<string, any>[] = [];
-    for (let waited = 0; waited < 15_000; waited += 50) {
-      items = (await api.request('GET', `/v1/side-effects?mutationId=${mutationId}&minPosition=${position}`)).body.items;
-      if (done(items)) return items;
-      await sleep(50);
-    }
-    return items;
+    return waitFor(async () => (await api.request('GET', `/v1/side-effects?mutationId=${mutationId}&minPosition=${position}`)).body.items as Record<string, any>[], done);
   }
 
   it('records the side effect with its change, delivers it after two failures exactly once per delivery id, signed, and its compensation when reverted', async () => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { AppendSignal, startCatchUpSubscription, type FollowableLog } from './catch-up-subscription.js';
 import type { RecordedEvent } from './event-store.port.js';
-import { waitUntil } from './testing/wait-until.js';
+import { PATIENT_WAIT_MS, waitUntil } from './testing/wait-until.js';
+
+const TEN_MINUTES = 10 * 60_000;
 
 /** An in-memory log: appends notify the signal, like a LISTEN connection would. */
 function memoryLog(pollIntervalMs = 10_000) {
@@ -131,19 +133,26 @@ describe('catch-up subscription', () => {
   });
 
   it('stops promptly while idle or backing off', async () => {
-    const idle = startCatchUpSubscription(memoryLog().log, { handler: async () => undefined });
-    const failing = memoryLog();
+    // Idle polls and backoffs far longer than any slow machine takes to stop.
+    const idle = startCatchUpSubscription(memoryLog(TEN_MINUTES).log, { handler: async () => undefined });
+    const failing = memoryLog(TEN_MINUTES);
     failing.append(1);
+    let attempts = 0;
     const backingOff = startCatchUpSubscription(
       failing.log,
-      { handler: async () => Promise.reject(new Error('always')) },
-      { initialMs: 60_000, maxMs: 60_000 },
+      {
+        handler: async () => {
+          attempts += 1;
+          throw new Error('always');
+        },
+      },
+      { initialMs: TEN_MINUTES, maxMs: TEN_MINUTES },
     );
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitUntil(() => attempts === 1, 'the first attempt failed');
 
     const startedAt = Date.now();
     await Promise.all([idle.stop(), backingOff.stop()]);
-    expect(Date.now() - startedAt).toBeLessThan(1_000);
+    expect(Date.now() - startedAt).toBeLessThan(PATIENT_WAIT_MS);
     expect(backingOff.position).toBe(0);
   });
 });
@@ -154,8 +163,8 @@ describe('AppendSignal', () => {
     const generation = signal.current();
     signal.notify();
     const startedAt = Date.now();
-    await signal.wait(generation, 10_000, new AbortController().signal);
-    expect(Date.now() - startedAt).toBeLessThan(1_000);
+    await signal.wait(generation, TEN_MINUTES, new AbortController().signal);
+    expect(Date.now() - startedAt).toBeLessThan(PATIENT_WAIT_MS);
   });
 
   it('wakes a waiter on notify, and otherwise after the poll interval', async () => {

@@ -22,7 +22,7 @@ function isAlive(pid: number): boolean {
 }
 
 async function waitUntilGone(pid: number): Promise<void> {
-  for (let waited = 0; waited < 10_000 && isAlive(pid); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (let waited = 0; waited < 60_000 && isAlive(pid); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 async function query<Row extends object>(url: string, sql: string): Promise<Row[]> {

@@ -2,6 +2,7 @@ export { loadConfig, type CountersignConfig } from './config/countersign-config.
 export { parseDuration, ConfigError } from './config/duration.js';
 export { openDatabase, type DatabaseHandle } from './database/open-database.js';
 export { openEventStore } from './database/open-event-store.js';
+export { isDatabaseUnavailable } from './database/connection-loss.js';
 export { createDataSource, runMigrations, allMigrations } from './database/migrations.js';
 export { DatabaseModule, EVENT_STORE_POOL } from './database/database.module.js';
 export { ContractRegistry } from './contracts/contract-registry.js';

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { PATIENT_WAIT_MS } from '@countersign/event-store/testing';
 import { checkProtocol, type AppliedVersion, type LedgerDocument, type MutationOutcome, type Observation, type Violation } from './model.js';
 
 /**
@@ -166,7 +167,7 @@ export async function runSchedule(http: Http, schedule: Schedule, prefix: string
 }
 
 async function settle(http: Http, mutationIds: string[]): Promise<void> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + PATIENT_WAIT_MS;
   for (;;) {
     const records = await Promise.all(mutationIds.map((id) => http('GET', `/v1/mutations/${id}`, { as: 'alice' })));
     const pending = records.filter((record) => record.status !== 200 || record.body.status === 'pending');

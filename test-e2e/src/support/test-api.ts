@@ -2,6 +2,7 @@ import { createApiApp } from '@countersign/api';
 import { createTestDatabase, type TestDatabase } from '@countersign/persistence/testing';
 import { buildContractRegistry, loadConfig, type CountersignConfig } from '@countersign/runtime';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { PATIENT_TEST_ENV } from './patient-env.js';
 import { TEST_PRINCIPALS, type TestPrincipalName } from './principals.js';
 
 export interface ApiResponse<T = Record<string, any>> {
@@ -90,7 +91,7 @@ export class TestApi {
 }
 
 async function bootApp(databaseUrl: string, env: Record<string, string>): Promise<NestFastifyApplication> {
-  const config: CountersignConfig = loadConfig({ COUNTERSIGN_LOG: 'silent', COUNTERSIGN_DATA_DIR: '/nonexistent', ...env });
+  const config: CountersignConfig = loadConfig({ COUNTERSIGN_LOG: 'silent', COUNTERSIGN_DATA_DIR: '/nonexistent', ...PATIENT_TEST_ENV, ...env });
   const log = config.logLevel === 'silent' ? () => undefined : (message: string) => process.stderr.write(`[test-api] ${message}\n`);
   const app = await createApiApp({
     config,

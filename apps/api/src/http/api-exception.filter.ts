@@ -1,6 +1,6 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { LaneBusyError, OverCapacityError } from '@countersign/runtime';
+import { isDatabaseUnavailable, LaneBusyError, OverCapacityError } from '@countersign/runtime';
 import { ApiError, type ErrorCode } from './api-error.js';
 
 /** Fastify's own request errors (raised before a controller runs) and the codes we answer with. */
@@ -13,8 +13,9 @@ const FASTIFY_ERRORS: Record<string, ErrorCode> = {
 };
 
 /**
- * Every error leaves as `{ error, message, details }`. Anything unexpected is logged and answered
- * 500 `internal_error` without internals: no stack traces or SQL reach clients.
+ * Every error leaves as `{ error, message, details }`. A lost database connection is 503
+ * `unavailable` with Retry-After; anything unexpected is logged and answered 500
+ * `internal_error` without internals: no stack traces or SQL reach clients.
  */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
@@ -26,6 +27,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (error.status >= 500 && error.code === 'internal_error') {
       this.log(`internal error: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
     }
+    if (error.code === 'unavailable') this.log(`answered 503, database unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
     const headers = (error.extra.headers ?? {}) as Record<string, string>;
     const body = error.toBody();
     delete body.headers;
@@ -41,6 +43,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
       return new ApiError('over_capacity', exception.message, { limit: exception.limit, queued: exception.queued, retryAfterSeconds: exception.retryAfterSeconds }, {
         headers: { 'retry-after': String(exception.retryAfterSeconds) },
       });
+    }
+    if (isDatabaseUnavailable(exception)) {
+      // A lost PostgreSQL connection (failover, restart, pg_terminate_backend): the pool reconnects, so the client retries (with its Idempotency-Key).
+      return new ApiError('unavailable', 'the database is unreachable for the moment; retry shortly', {}, { headers: { 'retry-after': '1' } });
     }
     if (exception instanceof LaneBusyError) {
       return new ApiError('lane_busy', exception.message, { stateType: exception.stateType, stateId: exception.stateId }, { headers: { 'retry-after': '1' } });

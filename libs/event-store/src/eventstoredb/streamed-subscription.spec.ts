@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { RecordedEvent } from '../event-store.port.js';
-import { sleep, waitUntil } from '../testing/wait-until.js';
+import { PATIENT_WAIT_MS, sleep, waitUntil } from '../testing/wait-until.js';
 import { startStreamedSubscription, type SubscriptionSink } from './streamed-subscription.js';
 
 const BACKOFF = { initialMs: 20, maxMs: 40 };
@@ -206,16 +206,18 @@ describe('startStreamedSubscription', () => {
   it('stop() waits for the handler in flight, closes the server subscription and delivers nothing after', async () => {
     const server = new FakeServer();
     const handled: number[] = [];
+    let started = false;
     let finished = false;
     const subscription = startStreamedSubscription(server.open, {
       handler: async (batch) => {
+        started = true;
         await sleep(100);
         handled.push(...batch.map((recorded) => recorded.position));
         finished = true;
       },
     });
     server.push(1);
-    await sleep(20);
+    await waitUntil(() => started, 'the handler runs');
     await subscription.stop();
     expect(finished).toBe(true);
     expect(subscription.position).toBe(1);
@@ -238,13 +240,14 @@ describe('startStreamedSubscription', () => {
           throw new Error('always fails');
         },
       },
-      { initialMs: 5_000, maxMs: 5_000 },
+      // A backoff far longer than any slow machine takes to stop.
+      { initialMs: 10 * 60_000, maxMs: 10 * 60_000 },
     );
     server.push(1);
     await waitUntil(() => attempts === 1, 'the first attempt failed');
     const started = Date.now();
     await subscription.stop();
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(PATIENT_WAIT_MS);
     expect(attempts).toBe(1);
     expect(subscription.position).toBe(0);
   });

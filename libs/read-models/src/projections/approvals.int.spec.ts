@@ -1,6 +1,7 @@
 import { creditLimitContract, featureFlagContract } from '@countersign/contracts';
 import type { Actor, Contract } from '@countersign/domain';
 import { createTestDatabase } from '@countersign/persistence/testing';
+import { PATIENT_WAIT_MS } from '@countersign/event-store/testing';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PostgresReadModelQueries } from '../queries/read-model-queries.js';
 import { ProjectionRunner } from '../runner/projection-runner.js';
@@ -48,7 +49,7 @@ afterAll(() => cleanup());
 /** Waits until every projection has applied the whole log. */
 async function projected(): Promise<void> {
   const head = await connection.eventStore.headPosition();
-  const reached = await Promise.all(runners.map((runner) => runner.waitFor(head, 10_000)));
+  const reached = await Promise.all(runners.map((runner) => runner.waitFor(head, PATIENT_WAIT_MS)));
   if (reached.includes(false)) throw new Error(`projections did not reach ${head}`);
 }
 

@@ -1,4 +1,5 @@
 import { createTestDatabase } from '@countersign/persistence/testing';
+import { PATIENT_WAIT_MS } from '@countersign/event-store/testing';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ProjectionRunner } from '../runner/projection-runner.js';
 import { connectReadModels, seedMutations, type ReadModelsConnection } from '../testing/index.js';
@@ -26,7 +27,7 @@ describe('side_effects projection (the outbox queue)', () => {
     expect(emitted.length).toBeGreaterThan(0);
     const runner = new ProjectionRunner(connection.dataSource, connection.eventStore, sideEffectsProjection);
     await runner.start();
-    expect(await runner.waitFor(log.length, 10_000)).toBe(true);
+    expect(await runner.waitFor(log.length, PATIENT_WAIT_MS)).toBe(true);
     await runner.stop();
     const rows = (await connection.dataSource.query('SELECT delivery_id, status, attempts FROM side_effects ORDER BY delivery_id')) as { delivery_id: string; status: string }[];
     expect(rows.map((row) => row.delivery_id).sort()).toEqual(emitted.map((effect) => effect.deliveryId).sort());

@@ -1,6 +1,7 @@
 import { creditLimitContract } from '@countersign/contracts';
 import type { Actor, Contract } from '@countersign/domain';
 import { createTestDatabase } from '@countersign/persistence/testing';
+import { PATIENT_WAIT_MS } from '@countersign/event-store/testing';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { allProjections } from '../projections/all-projections.js';
 import { ProjectionRunner } from '../runner/projection-runner.js';
@@ -80,7 +81,7 @@ async function setUp(connection: ReadModelsConnection, lanes: LaneScenario): Pro
   const runners = allProjections.map((projection) => new ProjectionRunner(connection.dataSource, connection.eventStore, projection));
   await Promise.all(runners.map((runner) => runner.start()));
   const head = await connection.eventStore.headPosition();
-  const reached = await Promise.all(runners.map((runner) => runner.waitFor(head, 10_000)));
+  const reached = await Promise.all(runners.map((runner) => runner.waitFor(head, PATIENT_WAIT_MS)));
   await Promise.all(runners.map((runner) => runner.stop()));
   if (reached.includes(false)) throw new Error('projections did not catch up');
 }

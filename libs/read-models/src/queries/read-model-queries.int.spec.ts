@@ -1,6 +1,7 @@
 import { eventTime, foldLane, isMutationEvent, laneStreamName, type MutationEvent } from '@countersign/domain';
 import type { RecordedEvent } from '@countersign/event-store';
 import { createTestDatabase } from '@countersign/persistence/testing';
+import { PATIENT_WAIT_MS } from '@countersign/event-store/testing';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { allProjections } from '../projections/all-projections.js';
 import { ProjectionRunner } from '../runner/projection-runner.js';
@@ -32,7 +33,7 @@ async function openProjectedDatabase(): Promise<{ connection: ReadModelsConnecti
 
 async function projected(connection: ReadModelsConnection, runners: readonly ProjectionRunner[]): Promise<number> {
   const head = await connection.eventStore.headPosition();
-  const reached = await Promise.all(runners.map((runner) => runner.waitFor(head, 10_000)));
+  const reached = await Promise.all(runners.map((runner) => runner.waitFor(head, PATIENT_WAIT_MS)));
   if (reached.includes(false)) throw new Error(`projections did not reach ${head}`);
   return head;
 }
@@ -442,13 +443,13 @@ describe('ReadModelQueries over a seeded log', () => {
 
   it('waits for the projections to reach a position, and gives up after the timeout', async () => {
     const head = await connection.eventStore.headPosition();
-    expect(await queries.waitForPosition(PROJECTIONS, head, 1_000)).toBe(true);
+    expect(await queries.waitForPosition(PROJECTIONS, head, PATIENT_WAIT_MS)).toBe(true);
 
     const startedAt = Date.now();
     expect(await queries.waitForPosition(PROJECTIONS, head + 1, 250)).toBe(false);
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(150);
 
-    const waiting = queries.waitForPosition(PROJECTIONS, head + 1, 10_000);
+    const waiting = queries.waitForPosition(PROJECTIONS, head + 1, PATIENT_WAIT_MS);
     const more = await seedMutations(connection.eventStore, { count: 3, states: 2, seed: 5, stateIdPrefix: 'late-', start: '2031-01-01T00:00:00.000Z' });
     expect(more.lastPosition).toBeGreaterThan(head);
     expect(await waiting).toBe(true);

@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '@countersign/event-store';
 import { createTestDatabase } from '@countersign/persistence/testing';
+import { PATIENT_WAIT_MS } from '@countersign/event-store/testing';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mutationsProjection } from '../projections/mutations.projection.js';
 import type { Projection } from '../projections/projection.js';
@@ -30,7 +31,7 @@ async function reset(): Promise<void> {
 }
 
 async function waitForCheckpoint(runner: ProjectionRunner, position: number): Promise<void> {
-  expect(await runner.waitFor(position, 20_000)).toBe(true);
+  expect(await runner.waitFor(position, PATIENT_WAIT_MS)).toBe(true);
 }
 
 /** The mutations projection, throwing on one event while `broken` says so. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RecordedEvent } from '@countersign/event-store';
 import { MUTATION_EVENT_TYPES } from '@countersign/domain';
 import { createTestDatabase, type TestDatabase } from '@countersign/persistence/testing';
+import { PATIENT_WAIT_MS, SLOW_TEST_TIMEOUT_MS } from '@countersign/event-store/testing';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { allProjections } from '../projections/all-projections.js';
@@ -86,7 +87,7 @@ describe('projection replay', () => {
           // Live, in batches of liveBatchSize.
           const runners = allProjections.map((projection) => new ProjectionRunner(connection.dataSource, connection.eventStore, projection, { batchSize: liveBatchSize }));
           await Promise.all(runners.map((runner) => runner.start()));
-          const reached = await Promise.all(runners.map((runner) => runner.waitFor(log.length, 10_000)));
+          const reached = await Promise.all(runners.map((runner) => runner.waitFor(log.length, PATIENT_WAIT_MS)));
           await Promise.all(runners.map((runner) => runner.stop()));
           expect(reached).toEqual(allProjections.map(() => true));
           const live = await snapshotReadModels(connection.dataSource);
@@ -112,7 +113,7 @@ describe('projection replay', () => {
       ),
       { numRuns: 15 },
     );
-  });
+  }, SLOW_TEST_TIMEOUT_MS);
 
   it('holds exactly the expected rows after every single event, also inside one append (e.g. dismissed but not pending again yet)', async () => {
     await resetDatabase();
@@ -143,5 +144,5 @@ describe('projection replay', () => {
         rows: concerned(expectedReadModels(log.slice(0, index + 1)) as ReadModelSnapshot),
       });
     }
-  });
+  }, SLOW_TEST_TIMEOUT_MS);
 });

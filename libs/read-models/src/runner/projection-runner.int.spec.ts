@@ -1,6 +1,7 @@
 import { LIFECYCLE_EVENT_TYPES, MUTATION_EVENT_TYPES, MUTATION_STATUSES, type MutationEvent } from '@countersign/domain';
 import type { RecordedEvent } from '@countersign/event-store';
 import { createTestDatabase } from '@countersign/persistence/testing';
+import { PATIENT_WAIT_MS } from '@countersign/event-store/testing';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { allProjections } from '../projections/all-projections.js';
 import type { Projection } from '../projections/projection.js';
@@ -76,7 +77,7 @@ describe('ProjectionRunner following a seeded log', () => {
     runners = allProjections.map((projection) => track(new ProjectionRunner(connection.dataSource, connection.eventStore, projection, { batchSize: 37 })));
     await Promise.all(runners.map((runner) => runner.start()));
     const head = await connection.eventStore.headPosition();
-    reached = await Promise.all(runners.map((runner) => runner.waitFor(head, 15_000)));
+    reached = await Promise.all(runners.map((runner) => runner.waitFor(head, PATIENT_WAIT_MS)));
     log = await readLog(connection);
     liveSnapshot = await snapshotReadModels(connection.dataSource);
   });
@@ -162,7 +163,11 @@ describe('ProjectionRunner following a seeded log', () => {
     const runner = track(new ProjectionRunner(connection.dataSource, connection.eventStore, gated, { batchSize: 1_000 }));
     const rebuild = runner.rebuild();
     const read = rebuilding.promise.then(() => new PostgresReadModelQueries(connection.dataSource).listMutations({}, { limit: 1_000 }));
-    const seen = await Promise.race([read.then((page) => page.items.length), new Promise<string>((resolve) => setTimeout(() => resolve('blocked'), 1_500))]);
+    // A blocked read stays blocked until the release, so a long window costs time only when the test fails.
+    let blockedTimer: NodeJS.Timeout | undefined;
+    const blocked = new Promise<string>((resolve) => (blockedTimer = setTimeout(() => resolve('blocked'), PATIENT_WAIT_MS)));
+    const seen = await Promise.race([read.then((page) => page.items.length), blocked]);
+    clearTimeout(blockedTimer);
     release.resolve();
     await rebuild;
     await read;
@@ -201,7 +206,7 @@ describe('ProjectionRunner replicas', () => {
     ]);
     const head = await replicaA.eventStore.headPosition();
     const queries = new PostgresReadModelQueries(replicaB.dataSource);
-    expect(await queries.waitForPosition(['states', 'state_history'], head, 15_000)).toBe(true);
+    expect(await queries.waitForPosition(['states', 'state_history'], head, PATIENT_WAIT_MS)).toBe(true);
     await Promise.all(runners.map((runner) => runner.stop()));
 
     const log = await readLog(replicaA);
@@ -278,7 +283,7 @@ describe('ProjectionRunner checkpoints', () => {
       } finally {
         retryMayProceed.resolve();
       }
-      expect(await runner.waitFor(log.length, 10_000)).toBe(true);
+      expect(await runner.waitFor(log.length, PATIENT_WAIT_MS)).toBe(true);
       await runner.stop();
 
       expect(attempts).toBe(2);

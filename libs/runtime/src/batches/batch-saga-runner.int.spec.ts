@@ -3,6 +3,7 @@ import { batchStreamName, decideBatchAdmission, decideBatchStep, decideSubmit, l
 import { EVENT_STORE, type EventStore } from '@countersign/event-store';
 import { createTestDatabase, type TestDatabase } from '@countersign/persistence/testing';
 import { batchesProjection, ProjectionRunner } from '@countersign/read-models';
+import { PATIENT_WAIT_MS } from '@countersign/event-store/testing';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -150,14 +151,14 @@ describe('BatchSagaRunner', () => {
     const projection = new ProjectionRunner(first.get(DataSource), first.get<EventStore>(EVENT_STORE), batchesProjection);
     await projection.start();
     try {
-      expect(await projection.waitFor(await first.get<EventStore>(EVENT_STORE).headPosition(), 10_000)).toBe(true);
+      expect(await projection.waitFor(await first.get<EventStore>(EVENT_STORE).headPosition(), PATIENT_WAIT_MS)).toBe(true);
       const worker = first.get(BatchWorker);
       await worker.resumeDue();
       expect((await first.get(BatchSagaRunner).load(batchId)).state.status).toBe('running');
       clock.advance(1_500);
       expect(await worker.resumeDue()).toBeGreaterThanOrEqual(1);
       expect((await first.get(BatchSagaRunner).load(batchId)).state.status).toBe('applied');
-      expect(await projection.waitFor(await first.get<EventStore>(EVENT_STORE).headPosition(), 10_000)).toBe(true);
+      expect(await projection.waitFor(await first.get<EventStore>(EVENT_STORE).headPosition(), PATIENT_WAIT_MS)).toBe(true);
       const [row] = (await first.get(DataSource).query('SELECT status, steps FROM batches WHERE batch_id = $1', [batchId])) as { status: string; steps: { status: string }[] }[];
       expect(row).toMatchObject({ status: 'applied', steps: [{ status: 'applied' }] });
     } finally {

@@ -171,7 +171,7 @@ const registry = await buildContractRegistry(process.argv[2], () => undefined);
 process.stdout.write(JSON.stringify(registry.stateTypes()));`;
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, buildRegistryUrl, directory], {
       cwd: path.dirname(fileURLToPath(import.meta.url)),
-      timeout: 20_000,
+      timeout: 120_000,
     });
     expect(JSON.parse(stdout)).toEqual(['credit-limit', 'feature-flag', 'garage', 'parking-lot']);
   });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '../config/countersign-config.js';
+import { loadConfig, type CountersignConfig } from '../config/countersign-config.js';
 import { ContractRegistry } from '../contracts/contract-registry.js';
 import { DatabaseModule } from '../database/database.module.js';
 import type { Clock } from '../lanes/clock.js';
@@ -25,6 +25,7 @@ class FakeClock implements Clock {
 let database: TestDatabase;
 let app: INestApplicationContext;
 let store: IdempotencyStore;
+let config: CountersignConfig;
 const clock = new FakeClock(Date.parse('2030-06-01T08:00:00.000Z'));
 const RETENTION_MS = 60_000;
 const A = '11111111-1111-4111-8111-111111111111';
@@ -34,7 +35,7 @@ const fp = (body: unknown) => requestFingerprint('POST', '/v1/mutations', body a
 
 beforeAll(async () => {
   database = await createTestDatabase('idempotency');
-  const config = { ...loadConfig({ COUNTERSIGN_LOG: 'silent' }), idempotencyRetentionMs: RETENTION_MS, idempotencyWaitMs: 300, runWorker: false, poolSize: 4 };
+  config = { ...loadConfig({ COUNTERSIGN_LOG: 'silent' }), idempotencyRetentionMs: RETENTION_MS, idempotencyWaitMs: 300, runWorker: false, poolSize: 4 };
   app = await NestFactory.createApplicationContext(
     {
       module: class IdempotencyTest {},
@@ -95,6 +96,26 @@ describe('IdempotencyStore', () => {
     await store.claim('alice', 'abandoned', fp({}), A);
     await store.abandon('alice', 'abandoned', A);
     expect(await store.claim('alice', 'abandoned', fp({}), C)).toEqual({ kind: 'owner', mutationId: A, recovering: true });
+  });
+
+  it('ends a claim through a lost connection, so a retry takes an abandoned key over at once instead of waiting out the lease', async () => {
+    // The request failed because PostgreSQL dropped the connections; the first write that ends the claim meets a dead one too.
+    let failures = 0;
+    const real = app.get(DataSource);
+    const shaky = {
+      query: (sql: string, parameters?: unknown[]) => {
+        if (sql.includes('SET lease_until = $4') && failures === 0) {
+          failures += 1;
+          return Promise.reject(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }));
+        }
+        return real.query(sql, parameters);
+      },
+    } as unknown as DataSource;
+    const owner = new IdempotencyStore(shaky, clock, config);
+    await owner.claim('alice', 'blip', fp({}), A);
+    await owner.abandon('alice', 'blip', A);
+    expect(failures).toBe(1);
+    expect(await store.claim('alice', 'blip', fp({}), C)).toEqual({ kind: 'owner', mutationId: A, recovering: true });
   });
 
   it('frees keys after the retention window and prunes them', async () => {

@@ -3,6 +3,7 @@ import { canonicalJson, type JsonValue } from '@countersign/domain';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { RUNTIME_CONFIG, type CountersignConfig } from '../config/countersign-config.js';
+import { rideOutConnectionLoss } from '../database/connection-loss.js';
 import { CLOCK, type Clock } from '../lanes/clock.js';
 
 /** A stored answer: replayed byte for byte (status and body) to every retry with the same key. */
@@ -112,7 +113,7 @@ export class IdempotencyStore {
   /** Stores the answer; every later retry within the window gets exactly this. */
   async complete(principalId: string, key: string, mutationId: string, response: StoredResponse): Promise<void> {
     try {
-      await this.dataSource.query(
+      await this.settle(
         `UPDATE idempotency_keys SET state = 'done', response_status = $4, response_body = $5, lease_until = NULL
          WHERE principal_id = $1 AND key = $2 AND mutation_id = $3`,
         [principalId, key, mutationId, response.status, JSON.stringify(response.body)],
@@ -125,7 +126,7 @@ export class IdempotencyStore {
   /** Nothing was recorded (e.g. over capacity): the key is free for a retry to execute. */
   async release(principalId: string, key: string, mutationId: string): Promise<void> {
     try {
-      await this.dataSource.query(`DELETE FROM idempotency_keys WHERE principal_id = $1 AND key = $2 AND mutation_id = $3 AND state = 'in_flight'`, [
+      await this.settle(`DELETE FROM idempotency_keys WHERE principal_id = $1 AND key = $2 AND mutation_id = $3 AND state = 'in_flight'`, [
         principalId,
         key,
         mutationId,
@@ -138,7 +139,7 @@ export class IdempotencyStore {
   /** An unexpected failure: whether anything was recorded is unknown, so the next retry recovers (checks the log) instead of waiting for the lease. */
   async abandon(principalId: string, key: string, mutationId: string): Promise<void> {
     try {
-      await this.dataSource.query(`UPDATE idempotency_keys SET lease_until = $4 WHERE principal_id = $1 AND key = $2 AND mutation_id = $3 AND state = 'in_flight'`, [
+      await this.settle(`UPDATE idempotency_keys SET lease_until = $4 WHERE principal_id = $1 AND key = $2 AND mutation_id = $3 AND state = 'in_flight'`, [
         principalId,
         key,
         mutationId,
@@ -153,6 +154,14 @@ export class IdempotencyStore {
   async prune(): Promise<number> {
     const result = (await this.dataSource.query('DELETE FROM idempotency_keys WHERE expires_at <= $1', [this.clock.now()])) as [unknown, number];
     return Array.isArray(result) ? Number(result[1] ?? 0) : 0;
+  }
+
+  /**
+   * Ends a claim. Lost, it would hold the key for the whole lease and every retry would wait that
+   * long, so the write rides out a short connection loss (often what failed the request itself).
+   */
+  private async settle(sql: string, parameters: unknown[]): Promise<void> {
+    await rideOutConnectionLoss(() => this.dataSource.query(sql, parameters));
   }
 
   private holdLocally(principalId: string, key: string): void {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { RUNTIME_CONFIG, type CountersignConfig } from '../config/countersign-config.js';
+import { rideOutConnectionLoss } from '../database/connection-loss.js';
 import { CLOCK, type Clock } from '../lanes/clock.js';
 import { LOG, type Log } from '../log.js';
 import { SIDE_EFFECT_DELIVERER, type SideEffectDeliverer } from '../side-effects/side-effect-deliverer.port.js';
@@ -106,14 +107,14 @@ export class SideEffectWorker implements OnApplicationBootstrap, OnApplicationSh
     });
     const now = this.clock.now();
     if (result.ok) {
-      await this.dataSource.query(
+      await this.recordOutcome(
         `UPDATE side_effects SET status = 'delivered', delivered_at = $2, last_status = $3, last_error = NULL, leased_until = NULL WHERE delivery_id = $1 AND status = 'pending'`,
         [row.delivery_id, now.toISOString(), result.status],
       );
       return;
     }
     if (row.attempts >= this.config.webhookMaxAttempts) {
-      await this.dataSource.query(
+      await this.recordOutcome(
         `UPDATE side_effects SET status = 'dead', dead_at = $2, last_status = $3, last_error = $4, leased_until = NULL WHERE delivery_id = $1 AND status = 'pending'`,
         [row.delivery_id, now.toISOString(), result.status, result.error],
       );
@@ -121,10 +122,19 @@ export class SideEffectWorker implements OnApplicationBootstrap, OnApplicationSh
       return;
     }
     const retryInMs = Math.min(MAX_BACKOFF_MS, this.config.webhookBackoffMs * 2 ** (row.attempts - 1));
-    await this.dataSource.query(
+    await this.recordOutcome(
       `UPDATE side_effects SET next_attempt_at = $2, last_status = $3, last_error = $4, leased_until = NULL WHERE delivery_id = $1 AND status = 'pending'`,
       [row.delivery_id, new Date(now.getTime() + retryInMs).toISOString(), result.status, result.error],
     );
+  }
+
+  /**
+   * Writes what the receiver answered. A connection lost right here would leave the row leased
+   * until the lease runs out and then send it again, so the write rides out a short database
+   * blip (the pool reconnects) before leaving it to the lease.
+   */
+  private async recordOutcome(sql: string, parameters: unknown[]): Promise<void> {
+    await rideOutConnectionLoss(() => this.dataSource.query(sql, parameters), { keepTrying: () => this.running });
   }
 
   private pause(ms: number): Promise<void> {

@@ -3,6 +3,7 @@ import { decideSubmit, type Actor, type Contract, type JsonObject, type SubmitOu
 import { EVENT_STORE, type EventStore } from '@countersign/event-store';
 import { createTestDatabase, type TestDatabase } from '@countersign/persistence/testing';
 import { ProjectionRunner, timersProjection } from '@countersign/read-models';
+import { PATIENT_WAIT_MS } from '@countersign/event-store/testing';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -107,7 +108,7 @@ async function projectTimers(app: INestApplicationContext): Promise<void> {
   const runner = new ProjectionRunner(app.get(DataSource), eventStore, timersProjection);
   await runner.start();
   try {
-    if (!(await runner.waitFor(await eventStore.headPosition(), 10_000))) throw new Error('timers projection did not catch up');
+    if (!(await runner.waitFor(await eventStore.headPosition(), PATIENT_WAIT_MS))) throw new Error('timers projection did not catch up');
   } finally {
     await runner.stop();
   }
@@ -242,7 +243,7 @@ describe('TimerWorker', () => {
     logs.length = 0;
     clock.advance(TTL_MS);
 
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + PATIENT_WAIT_MS;
     for (;;) {
       const [{ expired } = { expired: 0 }] = await sql<{ expired: number }>(
         `SELECT count(*)::int AS expired FROM es_events WHERE event_type = 'MutationExpired' AND data->>'mutationId' = ANY($1::text[])`,
