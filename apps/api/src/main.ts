@@ -1,4 +1,4 @@
-import { buildContractRegistry, ConfigError, createLog, loadConfig, loadPrincipals, openDatabase, openEventStore, type DatabaseHandle } from '@countersign/runtime';
+import { takeOverShutdownSignals, buildContractRegistry, ConfigError, createLog, loadConfig, loadPrincipals, openDatabase, openEventStore, type DatabaseHandle } from '@countersign/runtime';
 import { createApiApp } from './create-api-app.js';
 import { listen, listenHost, listeningMessage } from './startup/listen.js';
 
@@ -41,6 +41,8 @@ async function main(): Promise<void> {
     await database.close().catch((error: unknown) => log(`error while stopping PostgreSQL: ${String(error)}`));
     process.exit(0);
   };
+  // Ours to handle: stop taking work, finish what is in flight, stop PostgreSQL last.
+  takeOverShutdownSignals();
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { buildContractRegistry, ConfigError, createLog, loadConfig, openDatabase, openEventStore } from '@countersign/runtime';
+import { takeOverShutdownSignals, buildContractRegistry, ConfigError, createLog, loadConfig, openDatabase, openEventStore } from '@countersign/runtime';
 import { NestFactory } from '@nestjs/core';
 import { WorkerModule } from './worker.module.js';
 
@@ -23,6 +23,8 @@ async function main(): Promise<void> {
     await database.close();
     process.exit(0);
   };
+  // Ours to handle: stop taking work, finish what is in flight, stop PostgreSQL last.
+  takeOverShutdownSignals();
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }

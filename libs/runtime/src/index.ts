@@ -1,6 +1,7 @@
 export { loadConfig, type CountersignConfig } from './config/countersign-config.js';
 export { parseDuration, ConfigError } from './config/duration.js';
 export { openDatabase, type DatabaseHandle } from './database/open-database.js';
+export { takeOverShutdownSignals } from '@countersign/persistence';
 export { openEventStore } from './database/open-event-store.js';
 export { isDatabaseUnavailable } from './database/connection-loss.js';
 export { createDataSource, runMigrations, allMigrations } from './database/migrations.js';
