@@ -184,19 +184,7 @@ export function decideSubmit(command: SubmitMutation, lane: LaneState, contract:
   if (requirements.length > 0) {
     const ttl = Math.min(options.approvalTtlMs, (decision.outcome === 'require' ? decision.expiresInMs : undefined) ?? Infinity);
     const expiresAt = pendingExpiry(requirements, ttl, command.now);
-    const pending: MutationPending = {
-      type: 'MutationPending',
-      data: {
-        mutationId: command.mutationId,
-        transition: command.transition,
-        requestedBy: command.actor.id,
-        requirements,
-        expiresAt,
-        pendingAt: command.now,
-        diff: plan.diff,
-        baseVersion: lane.version,
-      },
-    };
+    const pending = pendingEvent(command, requirements, expiresAt, plan.diff, lane.version);
     return { kind: 'recorded', status: 'pending', plan, requirements, events: [requested, pending], version: lane.version, expiresAt };
   }
   const applied: MutationApplied = {
@@ -268,19 +256,8 @@ function admitUnplanned(
   ];
   const expiresAt = pendingExpiry(requirements, options.approvalTtlMs, command.now);
   if (command.dryRun) return { kind: 'deferred', status: 'pending', dryRun: true, admission, requirements, events: [], version: lane.version, expiresAt };
-  const pending: MutationPending = {
-    type: 'MutationPending',
-    data: {
-      mutationId: command.mutationId,
-      transition: command.transition,
-      requestedBy: command.actor.id,
-      requirements,
-      expiresAt,
-      pendingAt: command.now,
-      diff: [],
-      baseVersion: lane.version,
-    },
-  };
+  // Nothing is planned yet, so nothing is proposed: the diff comes with MutationPlanned.
+  const pending = pendingEvent(command, requirements, expiresAt, [], lane.version);
   return {
     kind: 'deferred',
     status: 'pending',
@@ -347,4 +324,12 @@ export function submitEvents(outcome: SubmitOutcome): MutationEvent[] {
 /** The `sideEffects` of a MutationApplied: only present when there are some, so events without any stay as they were. */
 export function withSideEffects(sideEffects: SideEffect[]): { sideEffects?: SideEffect[] } {
   return sideEffects.length > 0 ? { sideEffects } : {};
+}
+
+/** The MutationPending of a submit: what it waits for, until when, and the change proposed so far. */
+function pendingEvent(command: SubmitMutation, requirements: Requirement[], expiresAt: string, diff: MutationPending['data']['diff'], baseVersion: number): MutationPending {
+  return {
+    type: 'MutationPending',
+    data: { mutationId: command.mutationId, transition: command.transition, requestedBy: command.actor.id, requirements, expiresAt, pendingAt: command.now, diff, baseVersion },
+  };
 }
