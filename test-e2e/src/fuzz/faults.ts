@@ -121,7 +121,7 @@ function bodyFaults(spec: RouteSpec, body: BodySpec, targets: Targets): fc.Arbit
       // One case in four also carries valid odd text in fields the fault left alone.
       if (noisy === 0 && document.kind === 'object') {
         fields.forEach((field, index) => {
-          if (dotted(field.path) === broken.field || getAt(document, parentOf(field.path)) === undefined) return;
+          if (dotted(field.path) === broken.field || getAt(document, parentOf(field.path))?.kind !== 'object') return;
           const text = (texts[index] as string).slice(0, field.noise);
           document = field.type === 'object' ? addOddEntry(document, field.path, text) : setAt(document, field.path, doc(text));
           noise.push(dotted(field.path));

@@ -123,21 +123,28 @@ async function settled(fingerprinter: Fingerprinter, latest: Fingerprint): Promi
 /** One request on a fresh connection (a refused oversized header can close a kept-alive one). */
 export function send(baseUrl: string, request: RenderedRequest, timeoutMs: number): Promise<Answer> {
   const url = new URL(baseUrl);
+  const headers: Record<string, string | number> = { ...request.headers, ...(request.body !== undefined ? { 'content-length': request.body.length } : {}) };
+  const lost = (reason: string): Answer => ({ status: 0, contentType: '', text: '', transportError: reason });
   return new Promise((resolve) => {
-    const headers: Record<string, string | number> = { ...request.headers };
-    if (request.body !== undefined) headers['content-length'] = request.body.length;
-    const outgoing = http.request({ host: url.hostname, port: url.port, method: request.method, path: request.path, headers, agent: false }, (response) => {
+    const receive = (response: http.IncomingMessage) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('error', () => undefined);
       response.on('close', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const answer = { status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), text };
+        const answer = { status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') };
         resolve(response.complete ? answer : { ...answer, transportError: 'the answer broke off midway' });
       });
-    });
+    };
+    let outgoing: http.ClientRequest;
+    try {
+      outgoing = http.request({ host: url.hostname, port: url.port, method: request.method, path: request.path, headers, agent: false }, receive);
+    } catch (error) {
+      // A case Node will not even send is a fuzzer bug: reported like a lost answer, so the run goes on.
+      resolve(lost(`the fuzzer could not send it: ${error instanceof Error ? error.message : String(error)}`));
+      return;
+    }
     outgoing.setTimeout(timeoutMs, () => outgoing.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    outgoing.on('error', (error) => resolve({ status: 0, contentType: '', text: '', transportError: error.message }));
+    outgoing.on('error', (error) => resolve(lost(error.message)));
     outgoing.end(request.body);
   });
 }

@@ -234,7 +234,7 @@ const instantParam = (name: string): QueryParam => ({
   odd: fc.constantFrom('2026-01-01T00:00:00Z', '0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '2026-01-01', '2026-W01', '2026-001', '1970-01-01T00:00:00+14:00').map(encode),
   text: true,
 });
-const blastRadius = (name: string): QueryParam => ({ name, invalid: fc.constantFrom('-1', '1.5', 'x', digits(16), '1e3', '', ' 1', '0x10'), odd: fc.constantFrom('0', digits(10), digits(15)) });
+const blastRadius = (name: string): QueryParam => ({ name, invalid: fc.constantFrom('-1', '1.5', 'x', digits(16), '1e3', '', '%201', '0x10'), odd: fc.constantFrom('0', digits(10), digits(15)) });
 
 const pageQuery = [limit, cursor, minPosition];
 const mutationFilters: QueryParam[] = [

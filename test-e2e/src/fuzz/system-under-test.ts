@@ -88,6 +88,7 @@ export async function bootSystem(): Promise<SystemUnderTest> {
 
 /** An API that is already running: targets are looked up read-only; the fingerprint is the log head unless the database is given. */
 export async function attachSystem(options: { baseUrl: string; tokens: string[]; databaseUrl?: string }): Promise<SystemUnderTest> {
+  if (options.tokens.length === 0) throw new Error('a running server needs at least one valid token (FUZZ_TOKENS, or --token with npm run fuzz)');
   if (!(await healthy(options.baseUrl))) throw new Error(`${options.baseUrl}/health does not answer 200 ok`);
   const fingerprinter = options.databaseUrl ? await databaseFingerprinter(options.databaseUrl) : healthFingerprinter(options.baseUrl);
   return {
