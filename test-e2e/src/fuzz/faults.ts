@@ -131,7 +131,8 @@ function bodyFaults(spec: RouteSpec, body: BodySpec, targets: Targets): fc.Arbit
         fault: noise.length > 0 ? `${broken.fault} (+ odd text in ${noise.join(', ')})` : broken.fault,
         expect: 'refused' as const,
         ...(broken.statuses ? { statuses: broken.statuses } : {}),
-        ...(broken.names ? { names: broken.names } : {}),
+        // With noise a server may report an odd string first (one that refuses more than NUL): only clean cases must name their field.
+        ...(broken.names && noise.length === 0 ? { names: broken.names } : {}),
         path: validPath(spec, targets),
         body: { kind: 'json' as const, document },
       };

@@ -27,7 +27,7 @@ const fixtures = path.join(root, 'test-e2e/src/fixtures');
  */
 export async function bootSystem(): Promise<SystemUnderTest> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'countersign-fuzz-'));
-  const [port, postgresPort, nobodyListens] = [await findFreePort(), await findFreePort(), await findFreePort()];
+  const [port, postgresPort, nobodyListens] = await distinctFreePorts(3);
   const child = spawn(process.execPath, [path.join(root, 'apps/api/dist/main.js')], {
     env: {
       ...process.env,
@@ -203,6 +203,12 @@ async function discoverTargets(baseUrl: string, token: string): Promise<Targets>
     pendingBatchId: batch?.batchId ?? targets.pendingBatchId,
     deliveryId: effect?.deliveryId ?? targets.deliveryId,
   };
+}
+
+async function distinctFreePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await findFreePort());
+  return [...ports];
 }
 
 async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number, failure: () => string): Promise<void> {
