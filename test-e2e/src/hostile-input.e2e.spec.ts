@@ -217,6 +217,70 @@ describe('hostile input', () => {
     });
   });
 
+  describe('names every object answers to', () => {
+    it.each([
+      ['a submit', '/v1/mutations', () => ({ ...flag('hostile', 'setRollout', { percentage: 5 }), hasOwnProperty: 'x' }), 'hasOwnProperty'],
+      ['a batch step', '/v1/batches', () => ({ mode: 'independent', mutations: [{ ...flag('hostile', 'setRollout', { percentage: 5 }), toString: 1 }] }), 'mutations[0].toString'],
+      ['a revert', `/v1/mutations/:applied/revert`, () => ({ reason: 'x', valueOf: true }), 'valueOf'],
+    ])('refuses a field named after an Object member in %s as unknown', async (_name, route, body, field) => {
+      const response = await refused('POST', route.replace(':applied', appliedId), { body: body() });
+      expect(response.body.error).toBe('invalid_request');
+      expect(response.body.message).toContain(field);
+    });
+
+    it.each([
+      ['a submit', '/v1/mutations', { ...flag('hostile', 'setRollout', { percentage: 5, hasOwnProperty: {} }) }],
+      ['a batch step', '/v1/batches', { mode: 'independent', mutations: [flag('hostile', 'setRollout', { percentage: 5, hasOwnProperty: {} })] }],
+    ])('keeps a payload key such as hasOwnProperty in %s, so the payload schema refuses it', async (_name, route, body) => {
+      const response = await refused('POST', route, { body });
+      expect(response.status).toBe(422);
+      expect(JSON.stringify(response.body)).toContain('hasOwnProperty');
+    });
+
+    it.each(['__proto__', 'constructor', 'prototype', 'toString'])('refuses the query parameter %s on a read route', async (name) => {
+      const response = await refused('GET', `/v1/mutations?${name}=1`);
+      expect(response.body).toMatchObject({ error: 'invalid_query', details: { parameter: name } });
+    });
+  });
+
+  describe('forged cursors and what the router or HTTP parser refuses', () => {
+    const cursor = (key: unknown[]) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    it.each([
+      ['/v1/approvals/decisions', cursor(['-271821-04-20T00:00:00.000Z', 0])],
+      ['/v1/approvals/pending', cursor(['0000-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000'])],
+      ['/v1/batches', cursor(['+275760-09-13T00:00:00.000Z', '00000000-0000-4000-8000-000000000000'])],
+      ['/v1/batches', cursor(['0', '00000000-0000-4000-8000-000000000000'])],
+      ['/v1/side-effects', cursor(['0000-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000'])],
+      ['/v1/states/feature-flag/hostile/history', cursor([1.5])],
+      ['/v1/states/feature-flag/hostile/history', 'WzFlNDAwXQ'],
+    ])('refuses %s with the forged cursor %s as 400 invalid_query', async (route, forged) => {
+      const response = await refused('GET', `${route}?cursor=${forged}`, { as: 'erin' });
+      expect(response.body).toMatchObject({ error: 'invalid_query', details: { parameter: 'cursor' } });
+    });
+
+    it('answers a path that is not valid percent-encoding with 400 in the error shape', async () => {
+      const response = await refused('GET', '/v1/states/feature-flag/%ff');
+      expect(response.body.error).toBe('invalid_request');
+    });
+
+    it('answers an over-long path segment with 414 in the error shape', async () => {
+      const response = await refused('GET', `/v1/states/feature-flag/${'x'.repeat(1500)}`);
+      expect(response.status).toBe(414);
+      expect(response.body.error).toBe('uri_too_long');
+    });
+
+    it('answers headers over the HTTP limit with 431 in the error shape', async () => {
+      const response = await refused('GET', `/v1/mutations?q=${'x'.repeat(20_000)}`);
+      expect(response.status).toBe(431);
+      expect(response.body.error).toBe('headers_too_large');
+    });
+
+    it.each(['/v1/reports/risk?to=2026-W01', '/v1/approvals/decisions?from=2026-W01', '/v1/mutations?blastRadiusMin=9999999999'])('refuses %s with 400', async (path) => {
+      const response = await refused('GET', path);
+      expect(response.body.error).toBe('invalid_query');
+    });
+  });
+
   describe('reserved keys', () => {
     it.each([
       ['metadata', '{"stateType":"feature-flag","stateId":"hostile","transition":"enable","payload":{},"metadata":{"__proto__":{"admin":true}}}', 'metadata.__proto__'],

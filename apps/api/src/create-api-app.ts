@@ -3,12 +3,12 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiModule, type ApiModuleOptions } from './app.module.js';
 import { ApiExceptionFilter } from './http/api-exception.filter.js';
-import { installRequestGuards } from './http/request-guards.js';
+import { frameworkErrorOptions, installRequestGuards } from './http/request-guards.js';
 import { Metrics } from './metrics/metrics.js';
 
 /** Builds the API application (not yet listening); used by main and by the e2e tests. */
 export async function createApiApp(options: ApiModuleOptions): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: options.config.bodyLimitBytes, logger: false });
+  const adapter = new FastifyAdapter({ bodyLimit: options.config.bodyLimitBytes, logger: false, ...frameworkErrorOptions });
   // The API speaks JSON only, through one parser of its own: Nest registers none (bodyParser: false).
   installRequestGuards(adapter.getInstance(), options.config.bodyLimitBytes);
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.register(options), adapter, {

@@ -1,5 +1,5 @@
 import { describeUnstorableText, ENVELOPE_LIMITS, findJsonViolation } from '@countersign/domain';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './api-error.js';
 
 /** The only body the API reads; anything else is 415 before it is read (docs/api.md "Requests"). */
@@ -70,6 +70,8 @@ function refuseUnstorableParameters(request: FastifyRequest): void {
     if (problem) throw new ApiError('invalid_request', `path segment ${name} ${problem}`, { field: name });
   }
   for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
+    // No route has such a parameter, but a plain object "knows" these names, so validation would let them pass.
+    if (isObjectMemberName(name)) throw new ApiError('invalid_query', `unknown query parameter ${name}`, { parameter: name });
     const keyProblem = describeUnstorableText(name);
     if (keyProblem) throw new ApiError('invalid_query', `a query parameter name ${keyProblem}`, { parameter: JSON.stringify(name) });
     for (const item of Array.isArray(value) ? value : [value]) {
@@ -78,3 +80,40 @@ function refuseUnstorableParameters(request: FastifyRequest): void {
     }
   }
 }
+
+/** Names every plain object answers to (`toString`, `constructor`, `__proto__` …), and `prototype`. */
+export function isObjectMemberName(name: string): boolean {
+  return name === 'prototype' || name in Object.prototype;
+}
+
+/**
+ * Router and HTTP-parser refusals, which reach no hook or filter, in the API's error shape: a
+ * path that is not valid percent-encoding, a path segment over the router's limit, request
+ * headers (the URL among them) over Node's limit.
+ */
+export const frameworkErrorOptions = {
+  maxParamLength: 1000,
+  frameworkErrors(error: { code?: string }, _request: FastifyRequest, reply: FastifyReply): void {
+    const answer =
+      error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? new ApiError('uri_too_long', 'a path segment is longer than 1000 characters')
+        : new ApiError('invalid_request', 'the path is not a valid URL (malformed percent-encoding)');
+    void reply.code(answer.status).type('application/json').send(JSON.stringify(answer.toBody()));
+  },
+  clientErrorHandler(error: { code?: string }, socket: { destroyed: boolean; writable: boolean; write(data: string): void; destroy(error?: unknown): void }): void {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const answer =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? new ApiError('headers_too_large', 'the request line and headers exceed the HTTP limit (16 KiB); send filters in fewer or shorter parameters')
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? new ApiError('request_timeout', 'the request was not received in time')
+          : new ApiError('invalid_request', 'the request is not valid HTTP');
+    const body = JSON.stringify(answer.toBody());
+    if (socket.writable) {
+      socket.write(`HTTP/1.1 ${answer.status} ${STATUS_TEXT[answer.status] ?? 'Error'}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+    }
+    socket.destroy(error);
+  },
+};
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };

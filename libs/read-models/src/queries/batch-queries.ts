@@ -1,6 +1,6 @@
 import { describeBatch, type BatchState, type BatchView } from '@countersign/domain';
 import type { DataSource } from 'typeorm';
-import { decodeCursor, encodeCursor, InvalidQueryError } from './cursor.js';
+import { decodeCursor, encodeCursor, InvalidQueryError, isCursorInstant } from './cursor.js';
 import type { Page, PageRequest } from './read-model-queries.port.js';
 
 /** A batch as the API shows it, with the log position of its latest event. */
@@ -43,7 +43,7 @@ export class BatchQueries {
     }
     if (page.cursor !== undefined) {
       const [requestedAt, batchId] = decodeCursor(page.cursor, ['string', 'string']) as [string, string];
-      if (Number.isNaN(Date.parse(requestedAt)) || !UUID.test(batchId)) throw new InvalidQueryError('cursor', 'cursor is not one this API returned');
+      if (!isCursorInstant(requestedAt) || !UUID.test(batchId)) throw new InvalidQueryError('cursor', 'cursor is not one this API returned');
       parameters.push(requestedAt, batchId);
       where.push(`(requested_at, batch_id) < ($${parameters.length - 1}::timestamptz, $${parameters.length}::uuid)`);
     }

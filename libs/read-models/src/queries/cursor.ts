@@ -21,8 +21,20 @@ export function decodeCursor(cursor: string, shape: readonly ('string' | 'number
   } catch {
     throw new InvalidQueryError('cursor', 'cursor is not one this API returned');
   }
-  if (!Array.isArray(key) || key.length !== shape.length || key.some((part, index) => typeof part !== shape[index])) {
+  // Numbers in cursors are versions and positions: a fraction or 1e400 is a forgery, not a page.
+  if (!Array.isArray(key) || key.length !== shape.length || key.some((part, index) => typeof part !== shape[index] || (typeof part === 'number' && !Number.isSafeInteger(part)))) {
     throw new InvalidQueryError('cursor', 'cursor is not one this API returned');
   }
   return key as (string | number)[];
+}
+
+/**
+ * Whether a cursor part is an instant as this API writes them (`toISOString`) and one PostgreSQL's
+ * timestamptz holds: JavaScript dates reach years PostgreSQL refuses (year 0, ±275760).
+ */
+export function isCursorInstant(text: string): boolean {
+  const instant = Date.parse(text);
+  if (Number.isNaN(instant) || new Date(instant).toISOString() !== text) return false;
+  const year = new Date(instant).getUTCFullYear();
+  return year >= 1 && year <= 99_999;
 }

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { decodeCursor, encodeCursor, InvalidQueryError } from './cursor.js';
+import { decodeCursor, encodeCursor, InvalidQueryError, isCursorInstant } from './cursor.js';
 import {
   ReadModelQueries,
   type ApprovalDecisionFilters,
@@ -74,7 +74,7 @@ function decodeMutationCursor(filters: MutationFilters, cursor: string): [string
   const key = decodeCursor(cursor, applied ? ['string', 'string', 'string'] : ['string', 'string']) as string[];
   const [time, mutationId] = applied ? key.slice(1) : key;
   // A tampered cursor must be a 400, not a failed cast in SQL.
-  if ((applied && key[0] !== 'applied') || !isIsoInstant(time as string) || !UUID.test(mutationId as string)) {
+  if ((applied && key[0] !== 'applied') || !isCursorInstant(time as string) || !UUID.test(mutationId as string)) {
     throw new InvalidQueryError('cursor', 'cursor is not one this API returned');
   }
   return [time as string, mutationId as string];
@@ -298,7 +298,7 @@ export class PostgresReadModelQueries extends ReadModelQueries {
     if (filters.to !== undefined) add((p) => `decided_at < ${p}`, filters.to);
     if (page.cursor !== undefined) {
       const [decidedAt, position] = decodeCursor(page.cursor, ['string', 'number']) as [string, number];
-      if (!isIsoInstant(decidedAt) || !Number.isSafeInteger(position)) throw new InvalidQueryError('cursor', 'cursor is not one this API returned');
+      if (!isCursorInstant(decidedAt) || !Number.isSafeInteger(position)) throw new InvalidQueryError('cursor', 'cursor is not one this API returned');
       parameters.push(decidedAt, position);
       where.push(`(decided_at, position) < ($${parameters.length - 1}::timestamptz, $${parameters.length}::bigint)`);
     }
@@ -350,7 +350,7 @@ export class PostgresReadModelQueries extends ReadModelQueries {
     if (page.cursor !== undefined) {
       const [expiresAt, mutationId] = decodeCursor(page.cursor, ['string', 'string']) as [string, string];
       // A tampered cursor must be a 400, not a failed cast in SQL.
-      if (!isIsoInstant(expiresAt) || !UUID.test(mutationId)) throw new InvalidQueryError('cursor', 'cursor is not one this API returned');
+      if (!isCursorInstant(expiresAt) || !UUID.test(mutationId)) throw new InvalidQueryError('cursor', 'cursor is not one this API returned');
       parameters.push(expiresAt, mutationId);
       after = `AND (expires_at, mutation_id) > ($4::timestamptz, $5::uuid)`;
     }
@@ -456,10 +456,6 @@ function toMutationRecord(row: Row): MutationRecord {
 }
 
 /** Exactly what `toISOString` writes, so PostgreSQL reads the same instant. */
-function isIsoInstant(text: string): boolean {
-  const instant = Date.parse(text);
-  return !Number.isNaN(instant) && new Date(instant).toISOString() === text;
-}
 
 function iso(value: unknown): string | null {
   if (value === null || value === undefined) return null;

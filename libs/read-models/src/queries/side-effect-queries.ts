@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { decodeCursor, encodeCursor, InvalidQueryError } from './cursor.js';
+import { decodeCursor, encodeCursor, InvalidQueryError, isCursorInstant } from './cursor.js';
 import type { Page, PageRequest } from './read-model-queries.port.js';
 
 export const SIDE_EFFECT_STATUSES = ['pending', 'delivered', 'dead'] as const;
@@ -83,7 +83,7 @@ export class SideEffectQueries {
     if (filters.mutationId !== undefined) add((p) => `mutation_id = ${p}::uuid`, filters.mutationId);
     if (page.cursor !== undefined) {
       const [emittedAt, deliveryId] = decodeCursor(page.cursor, ['string', 'string']) as [string, string];
-      if (Number.isNaN(Date.parse(emittedAt)) || !UUID.test(deliveryId)) throw new InvalidQueryError('cursor', 'cursor is not one this API returned');
+      if (!isCursorInstant(emittedAt) || !UUID.test(deliveryId)) throw new InvalidQueryError('cursor', 'cursor is not one this API returned');
       parameters.push(emittedAt, deliveryId);
       where.push(`(emitted_at, delivery_id) < ($${parameters.length - 1}::timestamptz, $${parameters.length}::uuid)`);
     }
