@@ -263,6 +263,11 @@ describe('hostile input', () => {
       expect(response.body.error).toBe('invalid_request');
     });
 
+    it('reads a path segment of 500 characters like any other', async () => {
+      const response = await refused('GET', `/v1/states/feature-flag/${'x'.repeat(500)}`);
+      expect(response.body.error).toBe('state_not_found');
+    });
+
     it('answers an over-long path segment with 414 in the error shape', async () => {
       const response = await refused('GET', `/v1/states/feature-flag/${'x'.repeat(1500)}`);
       expect(response.status).toBe(414);

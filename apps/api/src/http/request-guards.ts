@@ -92,7 +92,7 @@ export function isObjectMemberName(name: string): boolean {
  * headers (the URL among them) over Node's limit.
  */
 export const frameworkErrorOptions = {
-  maxParamLength: 1000,
+  routerOptions: { maxParamLength: 1000 },
   frameworkErrors(error: { code?: string }, _request: FastifyRequest, reply: FastifyReply): void {
     const answer =
       error.code === 'FST_ERR_MAX_PARAM_LENGTH'
