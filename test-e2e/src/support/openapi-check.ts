@@ -117,3 +117,17 @@ function escapePointer(segment: string): string {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/** A fetch for the typed client that checks every answer against the document, like TestApi.request does. */
+export async function checkedFetch(request: Request): Promise<Response> {
+  const response = await fetch(request);
+  const text = await response.clone().text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // text answers stay strings
+  }
+  await assertDocumentedResponse({ method: request.method, path: new URL(request.url).pathname, status: response.status, contentType: response.headers.get('content-type'), body });
+  return response;
+}
