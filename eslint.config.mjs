@@ -20,7 +20,9 @@ function moduleBoundaries(testOnlyImports) {
         { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:domain'], allowedExternalImports: ['node:crypto', ...testOnlyImports] },
         { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:adapter'] },
         { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:adapter'] },
-        { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:adapter', 'type:app'] },
+        // The typed client speaks HTTP only: no other library of the workspace (STYLE.md "One way in").
+        { sourceTag: 'type:client', onlyDependOnLibsWithTags: [], allowedExternalImports: ['openapi-fetch', ...testOnlyImports] },
+        { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:adapter', 'type:app', 'type:client'] },
       ],
     },
   ];

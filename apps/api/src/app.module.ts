@@ -39,6 +39,8 @@ import { ExportMutationsController } from './mutations/export-mutations/export-m
 import { RiskReportController, RiskReportHandler } from './reports/risk-report.controller.js';
 import { ParkedEventsController } from './projections/parked-events.controller.js';
 import { HealthController } from './health/health.controller.js';
+import { OpenApiController } from './openapi/openapi.controller.js';
+import { OpenApiDocument } from './openapi/openapi-document.js';
 import { ReadYourWrites } from './http/read-your-writes.js';
 import { Metrics } from './metrics/metrics.js';
 import { GetMutationController } from './mutations/get-mutation/get-mutation.controller.js';
@@ -100,11 +102,13 @@ export class ApiModule {
         ParkedEventsController,
         RiskReportController,
         HealthController,
+        OpenApiController,
       ],
       providers: [
         { provide: PrincipalDirectory, useValue: new PrincipalDirectory(options.principals) },
         { provide: APP_GUARD, useClass: BearerAuthGuard },
         Metrics,
+        OpenApiDocument,
         ReadYourWrites,
         SubmitMutationHandler,
         GetMutationHandler,

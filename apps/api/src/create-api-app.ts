@@ -5,12 +5,15 @@ import { ApiModule, type ApiModuleOptions } from './app.module.js';
 import { ApiExceptionFilter } from './http/api-exception.filter.js';
 import { frameworkErrorOptions, installRequestGuards } from './http/request-guards.js';
 import { Metrics } from './metrics/metrics.js';
+import { recordRoutes } from './http/route-table.js';
+import { buildOpenApiDocument, OpenApiDocument } from './openapi/openapi-document.js';
 
 /** Builds the API application (not yet listening); used by main and by the e2e tests. */
 export async function createApiApp(options: ApiModuleOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: options.config.bodyLimitBytes, logger: false, ...frameworkErrorOptions });
   // The API speaks JSON only, through one parser of its own: Nest registers none (bodyParser: false).
   installRequestGuards(adapter.getInstance(), options.config.bodyLimitBytes);
+  recordRoutes(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.register(options), adapter, {
     logger: options.config.logLevel === 'silent' ? false : ['error', 'warn'],
     abortOnError: false,
@@ -25,6 +28,7 @@ export async function createApiApp(options: ApiModuleOptions): Promise<NestFasti
       metrics.increment('countersign_http_requests_total', { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
       done();
     });
+  app.get(OpenApiDocument).bind(() => buildOpenApiDocument(app));
   await app.init();
   return app;
 }

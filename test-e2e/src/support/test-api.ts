@@ -3,6 +3,8 @@ import { createTestDatabase, type TestDatabase } from '@countersign/persistence/
 import { buildContractRegistry, loadConfig, type CountersignConfig } from '@countersign/runtime';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PATIENT_TEST_ENV } from './patient-env.js';
+import type { FastifyInstance } from 'fastify';
+import { assertDocumentedResponse } from './openapi-check.js';
 import { TEST_PRINCIPALS, type TestPrincipalName } from './principals.js';
 
 export interface ApiResponse<T = Record<string, any>> {
@@ -66,7 +68,14 @@ export class TestApi {
     } catch {
       // metrics and other text answers stay strings
     }
+    // Every answer must be one the OpenAPI document describes (test-e2e/src/support/openapi-check.ts).
+    await assertDocumentedResponse({ method, path, status: response.status, contentType: response.headers.get('content-type'), body: parsed });
     return { status: response.status, body: parsed as T, headers: response.headers };
+  }
+
+  /** The first process's Fastify server (to inspect what it registered). */
+  fastify(): FastifyInstance {
+    return (this.apps[0] as NestFastifyApplication).getHttpAdapter().getInstance();
   }
 
   submit(body: Record<string, unknown>, as: TestPrincipalName = 'alice', headers: Record<string, string> = {}) {

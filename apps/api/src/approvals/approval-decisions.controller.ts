@@ -7,14 +7,17 @@ import { ApiError } from '../http/api-error.js';
 import { DEFAULT_PAGE_SIZE, PageQueryDto } from '../http/pagination.dto.js';
 import { ReadYourWrites } from '../http/read-your-writes.js';
 import { envelopeValidationPipe } from '../http/validation.js';
+import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ROUTE_ERRORS } from '../http/api-error.schema.js';
+import { ApiAnswer } from '../openapi/api-answer.decorator.js';
 
 class ApprovalDecisionsQueryDto extends PageQueryDto {
-  @IsOptional() @IsString() @MaxLength(200) approver?: string;
-  @IsOptional() @IsString() @MaxLength(100) role?: string;
-  @IsOptional() @IsIn(['approve', 'reject']) decision?: 'approve' | 'reject';
-  @IsOptional() @IsString() @MaxLength(63) stateType?: string;
-  @IsOptional() @IsTimestamp() from?: string;
-  @IsOptional() @IsTimestamp() to?: string;
+  @ApiPropertyOptional({ maxLength: 200, description: 'the approver id' }) @IsOptional() @IsString() @MaxLength(200) approver?: string;
+  @ApiPropertyOptional({ maxLength: 100 }) @IsOptional() @IsString() @MaxLength(100) role?: string;
+  @ApiPropertyOptional({ enum: ['approve', 'reject'] }) @IsOptional() @IsIn(['approve', 'reject']) decision?: 'approve' | 'reject';
+  @ApiPropertyOptional({ maxLength: 63 }) @IsOptional() @IsString() @MaxLength(63) stateType?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'decided at or after' }) @IsOptional() @IsTimestamp() from?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'decided before' }) @IsOptional() @IsTimestamp() to?: string;
 }
 
 export class ListApprovalDecisionsQuery extends Query<Page<ApprovalDecisionRecord>> {
@@ -35,6 +38,7 @@ export class ListApprovalDecisionsHandler implements IQueryHandler<ListApprovalD
   }
 }
 
+@ApiTags('approvals')
 @Controller('v1/approvals')
 export class ApprovalDecisionsController {
   constructor(
@@ -44,6 +48,9 @@ export class ApprovalDecisionsController {
 
   /** Recent approval decisions: who approved or rejected what, and how long after the request. */
   @Get('decisions')
+  @ApiOperation({ operationId: 'listApprovalDecisions', summary: 'Recent approval decisions', description: 'Who approved or rejected what, and how long after the request; most recent first.' })
+  @ApiAnswer(200, 'ApprovalDecisionPage', 'a page of decisions')
+  @ApiErrors([...ROUTE_ERRORS.authenticated, ...ROUTE_ERRORS.read])
   async list(@QueryParams(envelopeValidationPipe('invalid_query')) query: ApprovalDecisionsQueryDto): Promise<Page<ApprovalDecisionRecord>> {
     const { limit, cursor, minPosition, ...filters } = query;
     if (filters.from && filters.to && Date.parse(filters.from) >= Date.parse(filters.to)) {

@@ -5,7 +5,11 @@ import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/public.decorator.js';
 import { Metrics } from '../metrics/metrics.js';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ROUTE_ERRORS } from '../http/api-error.schema.js';
+import { ApiAnswer, ApiContentAnswer } from '../openapi/api-answer.decorator.js';
 
+@ApiTags('operations')
 @Controller()
 export class HealthController {
   constructor(
@@ -19,6 +23,10 @@ export class HealthController {
   /** Liveness and readiness: database reachable, log head and each projection's lag. 503 when the database is down. */
   @Public()
   @Get('health')
+  @ApiOperation({ operationId: 'getHealth', summary: 'Liveness and readiness (no token)', description: "Database reachable, the log head, each projection's lag, this process's execution gate." })
+  @ApiAnswer(200, 'Health', 'healthy')
+  @ApiAnswer(503, 'HealthUnavailable', 'PostgreSQL is unreachable')
+  @ApiErrors([])
   async health(@Res({ passthrough: true }) reply: FastifyReply) {
     try {
       const [head, checkpoints, parked] = await Promise.all([this.eventStore.headPosition(), this.queries.checkpoints(), this.parked.list()]);
@@ -39,6 +47,9 @@ export class HealthController {
 
   /** Prometheus text format. */
   @Get('metrics')
+  @ApiOperation({ operationId: 'getMetrics', summary: 'Prometheus metrics' })
+  @ApiContentAnswer(200, { 'text/plain': { type: 'string', description: 'Prometheus text format 0.0.4' } }, 'the metrics')
+  @ApiErrors([...ROUTE_ERRORS.authenticated])
   @Header('content-type', 'text/plain; version=0.0.4')
   async render(): Promise<string> {
     const [head, checkpoints, parked] = await Promise.all([this.eventStore.headPosition(), this.queries.checkpoints(), this.parked.list()]);

@@ -2,11 +2,12 @@ import { ENVELOPE_LIMITS, isTimestampInRange } from '@countersign/domain';
 import { parseDuration } from '@countersign/runtime';
 import { isISO8601, ValidateBy, type ValidationOptions } from 'class-validator';
 
-const DURATION = /^\d{1,12}(ms|s|m|h|d)$/;
+/** A request duration: `<integer><unit>`, unit ms s m h d. */
+export const DURATION_PATTERN = /^\d{1,12}(ms|s|m|h|d)$/;
 
 /** Milliseconds of a request duration (`30s`, `15m`, `2h`, `7d`), or undefined when it is not one. */
 export function requestDurationMs(value: unknown): number | undefined {
-  if (typeof value !== 'string' || !DURATION.test(value)) return undefined;
+  if (typeof value !== 'string' || !DURATION_PATTERN.test(value)) return undefined;
   try {
     return parseDuration(value, 'duration');
   } catch {
@@ -19,6 +20,7 @@ export function IsBoundedDuration(minMs: number, maxMs: number, options?: Valida
   return ValidateBy(
     {
       name: 'isBoundedDuration',
+      constraints: [minMs, maxMs],
       validator: {
         validate: (value) => {
           const milliseconds = requestDurationMs(value);
@@ -51,6 +53,7 @@ export function IsTextOfLength(min: number, max: number, options?: ValidationOpt
   return ValidateBy(
     {
       name: 'isTextOfLength',
+      constraints: [min, max],
       validator: {
         validate: (value) => typeof value === 'string' && [...value].length >= min && [...value].length <= max,
         defaultMessage: (args) => `${args?.property} must be ${min === 0 ? `at most ${max}` : `${min}-${max}`} characters`,

@@ -8,6 +8,9 @@ import { ApiError } from '../http/api-error.js';
 import { ReadOptionsDto } from '../http/pagination.dto.js';
 import { ReadYourWrites } from '../http/read-your-writes.js';
 import { envelopeValidationPipe } from '../http/validation.js';
+import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ROUTE_ERRORS } from '../http/api-error.schema.js';
+import { ApiAnswer } from '../openapi/api-answer.decorator.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** The longest window one report covers. */
@@ -15,8 +18,10 @@ const MAX_WINDOW_DAYS = 366;
 
 class RiskReportQueryDto extends ReadOptionsDto {
   /** Requests at or after (default: 30 days before `to`). */
+  @ApiPropertyOptional({ format: 'date-time', description: 'requests at or after (default: 30 days before to)' })
   @IsOptional() @IsTimestamp() from?: string;
   /** Requests before (default: now). */
+  @ApiPropertyOptional({ format: 'date-time', description: 'requests before (default: now)' })
   @IsOptional() @IsTimestamp() to?: string;
 }
 
@@ -38,6 +43,7 @@ export class RiskReportHandler implements IQueryHandler<RiskReportQuery, RiskRep
   }
 }
 
+@ApiTags('reports')
 @Controller('v1/reports')
 export class RiskReportController {
   constructor(
@@ -48,6 +54,9 @@ export class RiskReportController {
 
   /** Counts by risk level, category and day; top actors and states by high/critical; blast radius totals. */
   @Get('risk')
+  @ApiOperation({ operationId: 'getRiskReport', summary: 'The risk report of a time window', description: `Mutations requested in [from, to), at most ${MAX_WINDOW_DAYS} days.` })
+  @ApiAnswer(200, 'RiskReport', 'the report')
+  @ApiErrors([...ROUTE_ERRORS.authenticated, ...ROUTE_ERRORS.read])
   async risk(@QueryParams(envelopeValidationPipe('invalid_query')) query: RiskReportQueryDto): Promise<RiskReport> {
     const to = query.to ? Date.parse(query.to) : this.clock.now().getTime();
     const from = query.from ? Date.parse(query.from) : to - 30 * DAY_MS;

@@ -8,6 +8,10 @@ import { ApiError } from '../../http/api-error.js';
 import { DEFAULT_PAGE_SIZE, PageQueryDto } from '../../http/pagination.dto.js';
 import { ReadYourWrites } from '../../http/read-your-writes.js';
 import { envelopeValidationPipe } from '../../http/validation.js';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ROUTE_ERRORS } from '../../http/api-error.schema.js';
+import { ApiAnswer } from '../../openapi/api-answer.decorator.js';
+import { PENDING_APPROVALS } from '../../openapi/tour-examples.js';
 
 export class ListPendingApprovalsQuery extends Query<Page<PendingApproval>> {
   constructor(
@@ -30,6 +34,7 @@ export class ListPendingApprovalsHandler implements IQueryHandler<ListPendingApp
   }
 }
 
+@ApiTags('approvals')
 @Controller('v1/approvals')
 export class ListPendingApprovalsController {
   constructor(
@@ -39,6 +44,13 @@ export class ListPendingApprovalsController {
 
   /** What the caller may approve now: their role is the current step's, and it is not their own request. */
   @Get('pending')
+  @ApiOperation({
+    operationId: 'listPendingApprovals',
+    summary: 'What the caller may approve now',
+    description: "Pending mutations whose current step's role is one of the caller's, not requested by the caller, not yet approved by the caller; earliest expiry first.",
+  })
+  @ApiAnswer(200, 'PendingApprovalPage', "the caller's approval queue", { queue: PENDING_APPROVALS })
+  @ApiErrors([...ROUTE_ERRORS.authenticated, ...ROUTE_ERRORS.read])
   async list(@CurrentActor() principal: Actor, @QueryParams(envelopeValidationPipe('invalid_query')) query: PageQueryDto): Promise<Page<PendingApproval>> {
     await this.readYourWrites.await(['mutations'], query.minPosition);
     try {

@@ -6,6 +6,9 @@ import { ReadOptionsDto } from '../../http/pagination.dto.js';
 import { ReadYourWrites } from '../../http/read-your-writes.js';
 import { envelopeValidationPipe } from '../../http/validation.js';
 import { batchIdPipe } from '../batch-id.pipe.js';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ROUTE_ERRORS } from '../../http/api-error.schema.js';
+import { ApiAnswer } from '../../openapi/api-answer.decorator.js';
 
 export class GetBatchQuery extends Query<BatchRecord | null> {
   constructor(readonly batchId: string) {
@@ -22,6 +25,7 @@ export class GetBatchHandler implements IQueryHandler<GetBatchQuery, BatchRecord
   }
 }
 
+@ApiTags('batches')
 @Controller('v1/batches')
 export class GetBatchController {
   constructor(
@@ -31,6 +35,10 @@ export class GetBatchController {
 
   /** The batch, its steps and what became of each. */
   @Get(':id')
+  @ApiOperation({ operationId: 'getBatch', summary: 'A batch, its steps and what became of each' })
+  @ApiParam({ name: 'id', format: 'uuid', description: 'the batchId' })
+  @ApiAnswer(200, 'Batch', 'the batch')
+  @ApiErrors([...ROUTE_ERRORS.authenticated, ...ROUTE_ERRORS.path, ...ROUTE_ERRORS.read, 'batch_not_found'])
   async get(@Param('id', batchIdPipe()) id: string, @QueryParams(envelopeValidationPipe('invalid_query')) options: ReadOptionsDto): Promise<BatchRecord> {
     await this.readYourWrites.await(['batches'], options.minPosition);
     const batch = await this.queryBus.execute(new GetBatchQuery(id));

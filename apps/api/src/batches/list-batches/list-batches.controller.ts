@@ -7,12 +7,17 @@ import { ApiError } from '../../http/api-error.js';
 import { DEFAULT_PAGE_SIZE, PageQueryDto } from '../../http/pagination.dto.js';
 import { ReadYourWrites } from '../../http/read-your-writes.js';
 import { envelopeValidationPipe } from '../../http/validation.js';
+import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ROUTE_ERRORS } from '../../http/api-error.schema.js';
+import { ApiAnswer } from '../../openapi/api-answer.decorator.js';
 
 export class ListBatchesQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: BATCH_STATUSES, description: "compensation_failed is the operator's queue, pending the approver's" })
   @IsOptional()
   @IsIn(BATCH_STATUSES)
   status?: BatchStatus;
 
+  @ApiPropertyOptional({ maxLength: 200, description: 'the requester id' })
   @IsOptional()
   @IsString()
   @MaxLength(200)
@@ -37,6 +42,7 @@ export class ListBatchesHandler implements IQueryHandler<ListBatchesQuery, Page<
   }
 }
 
+@ApiTags('batches')
 @Controller('v1/batches')
 export class ListBatchesController {
   constructor(
@@ -46,6 +52,9 @@ export class ListBatchesController {
 
   /** Newest first; `status=compensation_failed` is the operator's queue. `{ items, nextCursor }`. */
   @Get()
+  @ApiOperation({ operationId: 'listBatches', summary: 'List batches', description: 'Newest first.' })
+  @ApiAnswer(200, 'BatchPage', 'a page of batches')
+  @ApiErrors([...ROUTE_ERRORS.authenticated, ...ROUTE_ERRORS.read])
   async list(@QueryParams(envelopeValidationPipe('invalid_query')) query: ListBatchesQueryDto): Promise<Page<BatchRecord>> {
     await this.readYourWrites.await(['batches'], query.minPosition);
     try {

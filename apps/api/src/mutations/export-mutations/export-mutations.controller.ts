@@ -8,9 +8,13 @@ import type { FastifyReply } from 'fastify';
 import { ApiError } from '../../http/api-error.js';
 import { ReadYourWrites } from '../../http/read-your-writes.js';
 import { parseMutationFilters } from '../list-mutations/list-mutations.controller.js';
-import { ListMutationsQueryDto } from '../list-mutations/list-mutations.dto.js';
+import { ListMutationsQueryDto, METADATA_FILTER } from '../list-mutations/list-mutations.dto.js';
+import { ApiOperation, ApiProperty, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ROUTE_ERRORS } from '../../http/api-error.schema.js';
+import { ApiContentAnswer } from '../../openapi/api-answer.decorator.js';
 
 class ExportMutationsQueryDto extends ListMutationsQueryDto {
+  @ApiProperty({ enum: ['ndjson', 'csv'] })
   @IsIn(['ndjson', 'csv']) format!: 'ndjson' | 'csv';
 }
 
@@ -24,6 +28,7 @@ export const CSV_COLUMNS = [
   'stateVersion', 'idempotencyKey', 'dependsOn', 'requestedAt', 'appliedAt', 'finishedAt', 'outcome', 'position',
 ] as const;
 
+@ApiTags('mutations')
 @Controller('v1/mutations')
 export class ExportMutationsController {
   constructor(
@@ -37,6 +42,18 @@ export class ExportMutationsController {
    * read in keyset pages so memory stays constant; fields a contract marks sensitive are masked.
    */
   @Get('export')
+  @ApiOperation({
+    operationId: 'exportMutations',
+    summary: 'Export every mutation the filters select',
+    description:
+      'The filters of GET /v1/mutations (limit and cursor are refused: an export has no pages) and the format. Newest first, streamed in constant memory; values at the paths a contract marks sensitive are replaced by "[redacted]". NDJSON: one list item per line. CSV: a header row, then one row per mutation with the columns ' +
+      CSV_COLUMNS.join(', ') +
+      '.',
+  })
+  @ApiQuery({ type: ExportMutationsQueryDto })
+  @ApiQuery(METADATA_FILTER)
+  @ApiContentAnswer(200, { 'application/x-ndjson': { type: 'string', description: 'one MutationRecord per line' }, 'text/csv': { type: 'string' } }, 'the mutations, as an attachment (Content-Disposition)')
+  @ApiErrors([...ROUTE_ERRORS.authenticated, ...ROUTE_ERRORS.read])
   async export(@QueryParams() raw: Record<string, unknown>, @Res() reply: FastifyReply): Promise<void> {
     if (raw.limit !== undefined || raw.cursor !== undefined) {
       throw new ApiError('invalid_query', 'an export has no pages: leave out limit and cursor', { parameter: raw.limit !== undefined ? 'limit' : 'cursor' });

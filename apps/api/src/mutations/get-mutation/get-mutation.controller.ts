@@ -5,7 +5,11 @@ import { ReadOptionsDto } from '../../http/pagination.dto.js';
 import { ReadYourWrites } from '../../http/read-your-writes.js';
 import { envelopeValidationPipe } from '../../http/validation.js';
 import { GetMutationQuery, type MutationView } from './get-mutation.query.js';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ROUTE_ERRORS } from '../../http/api-error.schema.js';
+import { ApiAnswer } from '../../openapi/api-answer.decorator.js';
 
+@ApiTags('mutations')
 @Controller('v1/mutations')
 export class GetMutationController {
   constructor(
@@ -15,6 +19,10 @@ export class GetMutationController {
 
   /** The mutation's record and its timeline (every lifecycle event, in log order). */
   @Get(':id')
+  @ApiOperation({ operationId: 'getMutation', summary: 'A mutation and its timeline', description: 'The record and every lifecycle event, in log order.' })
+  @ApiParam({ name: 'id', format: 'uuid', description: 'the mutationId' })
+  @ApiAnswer(200, 'MutationView', 'the mutation')
+  @ApiErrors([...ROUTE_ERRORS.authenticated, ...ROUTE_ERRORS.path, ...ROUTE_ERRORS.read, 'mutation_not_found'])
   async get(
     @Param('id', new ParseUUIDPipe({ exceptionFactory: () => new ApiError('invalid_request', 'mutation id must be a uuid', { field: 'id' }) })) id: string,
     @QueryParams(envelopeValidationPipe('invalid_query')) options: ReadOptionsDto,

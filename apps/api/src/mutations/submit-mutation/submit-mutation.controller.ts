@@ -13,9 +13,14 @@ import { envelopeValidationPipe } from '../../http/validation.js';
 import { SubmitMutationCommand } from './submit-mutation.command.js';
 import { SubmitMutationDto } from './submit-mutation.dto.js';
 import { MutationAlreadyRecordedError } from './submit-mutation.handler.js';
+import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ROUTE_ERRORS } from '../../http/api-error.schema.js';
+import { ApiAnswer, ApiCorrelationId } from '../../openapi/api-answer.decorator.js';
+import { SUBMIT_APPLIED, SUBMIT_DRY_RUN, SUBMIT_ERROR_EXAMPLES, SUBMIT_EXAMPLES, SUBMIT_PENDING } from '../../openapi/tour-examples.js';
 
 const ROUTE = '/v1/mutations';
 
+@ApiTags('mutations')
 @Controller('v1/mutations')
 export class SubmitMutationController {
   constructor(
@@ -32,6 +37,42 @@ export class SubmitMutationController {
    * (nothing recorded); 409 idempotency conflicts; 429 over capacity (nothing recorded).
    */
   @Post()
+  @ApiOperation({
+    operationId: 'submitMutation',
+    summary: 'Submit a mutation',
+    description:
+      'Validates the envelope and the payload, plans the change, evaluates the policies and applies it, records it pending, or records its denial. The actor is the authenticated principal. With an idempotency key every retry of the same request gets the first answer (docs/protocol.md).',
+  })
+  @ApiBody({ type: SubmitMutationDto, examples: SUBMIT_EXAMPLES })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'or the idempotencyKey field (they must agree): per principal, a retry of the same request gets the first answer; another request with it 409 idempotency_conflict', schema: { type: 'string', minLength: 1, maxLength: 200 } })
+  @ApiCorrelationId()
+  @ApiAnswer(201, ['SubmitAnswer', 'RecoveredAnswer'], 'applied', { applied: SUBMIT_APPLIED })
+  @ApiAnswer(202, ['SubmitAnswer', 'RecoveredAnswer'], 'pending: it waits for its requirements until expiresAt', { pending: SUBMIT_PENDING })
+  @ApiAnswer(200, ['DryRunAnswer', 'RecoveredAnswer'], 'a dry run (nothing recorded), or the recovered answer of an interrupted first attempt with this idempotency key', { dryRun: SUBMIT_DRY_RUN })
+  @ApiErrors(
+    [
+      ...ROUTE_ERRORS.authenticated,
+      ...ROUTE_ERRORS.body,
+      ...ROUTE_ERRORS.execution,
+      ...ROUTE_ERRORS.read,
+      'policy_denied',
+      'state_not_found',
+      'version_conflict',
+      'idempotency_conflict',
+      'request_in_progress',
+      'state_already_exists',
+      'unknown_contract',
+      'unknown_transition',
+      'invalid_payload',
+      'effect_failed',
+      'guard_denied',
+      'unknown_dependency',
+      'dependency_failed',
+      'invalid_classification',
+      'invalid_side_effect',
+    ],
+    SUBMIT_ERROR_EXAMPLES,
+  )
   async submit(
     @Body(envelopeValidationPipe('invalid_request')) body: SubmitMutationDto,
     @CurrentActor() actor: Actor,

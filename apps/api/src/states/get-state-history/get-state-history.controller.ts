@@ -6,7 +6,11 @@ import { DEFAULT_PAGE_SIZE, PageQueryDto } from '../../http/pagination.dto.js';
 import { ReadYourWrites } from '../../http/read-your-writes.js';
 import { envelopeValidationPipe } from '../../http/validation.js';
 import { GetStateHistoryQuery } from './get-state-history.query.js';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ROUTE_ERRORS } from '../../http/api-error.schema.js';
+import { ApiAnswer } from '../../openapi/api-answer.decorator.js';
 
+@ApiTags('states')
 @Controller('v1/states')
 export class GetStateHistoryController {
   constructor(
@@ -16,6 +20,11 @@ export class GetStateHistoryController {
 
   /** One item per applied version, oldest first; `{ items, nextCursor }`; 404 like the state route when it has none. */
   @Get(':type/:id/history')
+  @ApiOperation({ operationId: 'getStateHistory', summary: 'The history of a state', description: 'One item per applied version, oldest first. A state with no applied version does not exist.' })
+  @ApiParam({ name: 'type', description: 'the stateType' })
+  @ApiParam({ name: 'id', description: 'the stateId' })
+  @ApiAnswer(200, 'StateHistoryPage', 'a page of versions')
+  @ApiErrors([...ROUTE_ERRORS.authenticated, ...ROUTE_ERRORS.path, ...ROUTE_ERRORS.read, 'state_not_found'])
   async history(
     @Param('type') stateType: string,
     @Param('id') stateId: string,
