@@ -585,7 +585,7 @@ export interface components {
              * @description the stable error code; each operation lists the codes it can answer
              * @enum {string}
              */
-            error: "invalid_request" | "malformed_json" | "invalid_query" | "reserved_key" | "unauthorized" | "forbidden" | "policy_denied" | "self_approval" | "approver_role_required" | "check_role_required" | "cancel_not_allowed" | "unknown_check" | "not_found" | "mutation_not_found" | "batch_not_found" | "side_effect_not_found" | "parked_event_not_found" | "state_not_found" | "method_not_allowed" | "version_conflict" | "idempotency_conflict" | "request_in_progress" | "state_already_exists" | "mutation_not_pending" | "already_approved" | "no_approval_required" | "revert_conflict" | "already_compensated" | "mutation_not_applied" | "batch_not_pending" | "batch_not_retryable" | "side_effect_not_dead" | "payload_too_large" | "unsupported_media_type" | "unknown_contract" | "unknown_transition" | "invalid_payload" | "effect_failed" | "guard_denied" | "unknown_dependency" | "dependency_failed" | "projection_failed" | "irreversible" | "unsupported_requirement" | "invalid_side_effect" | "invalid_classification" | "over_capacity" | "internal_error" | "lane_busy" | "projection_lag" | "unavailable";
+            error: "invalid_request" | "malformed_json" | "invalid_query" | "reserved_key" | "unauthorized" | "forbidden" | "policy_denied" | "self_approval" | "approver_role_required" | "check_role_required" | "cancel_not_allowed" | "unknown_check" | "not_found" | "mutation_not_found" | "batch_not_found" | "side_effect_not_found" | "parked_event_not_found" | "state_not_found" | "method_not_allowed" | "version_conflict" | "idempotency_conflict" | "request_in_progress" | "state_already_exists" | "mutation_not_pending" | "already_approved" | "no_approval_required" | "revert_conflict" | "already_compensated" | "mutation_not_applied" | "batch_not_pending" | "batch_not_retryable" | "side_effect_not_dead" | "request_timeout" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "headers_too_large" | "unknown_contract" | "unknown_transition" | "invalid_payload" | "effect_failed" | "guard_denied" | "unknown_dependency" | "dependency_failed" | "projection_failed" | "irreversible" | "unsupported_requirement" | "invalid_side_effect" | "invalid_classification" | "over_capacity" | "internal_error" | "lane_busy" | "projection_lag" | "unavailable";
             /** @description for people; do not parse it */
             message: string;
             /** @description what the code is about: the field, the current version, the violations, … */
@@ -736,6 +736,13 @@ export interface components {
             /** @description a denial only */
             suggestions?: components["schemas"]["Suggestion"][];
         };
+        /** @description nothing is decided until the last dependency applies (docs/protocol.md §3) */
+        DeferredDecision: {
+            /** @constant */
+            outcome: "deferred";
+            /** @description none yet */
+            policies: components["schemas"]["PolicyOutcome"][];
+        };
         /** @description the contract's defaults, raised or extended by the request */
         Classification: {
             category: string;
@@ -772,6 +779,33 @@ export interface components {
              * @description when a pending mutation expires; null when applied
              */
             expiresAt: string | null;
+            /** @description the position of the write in the event log; pass it as minPosition to read your own write */
+            position: number;
+        };
+        /** @description a dependent recorded pending without a plan (202): guards, policies and expectedVersion are decided when its last dependency applies; its record then shows the plan and its ending (docs/protocol.md §3) */
+        DeferredSubmitAnswer: {
+            /** Format: uuid */
+            mutationId: string;
+            /** @constant */
+            status: "pending";
+            stateType: string;
+            stateId: string;
+            transition: string;
+            decision: components["schemas"]["DeferredDecision"];
+            /** @description the dependency (after a schedule when notBefore is ahead) */
+            requirements: components["schemas"]["Requirement"][];
+            /** @description empty: nothing is planned until the last dependency applies */
+            diff: components["schemas"]["DiffEntry"][];
+            /** @description null: nothing is planned until the last dependency applies */
+            planHash: null;
+            classification: components["schemas"]["Classification"];
+            /** @description null while pending */
+            stateVersion: null;
+            /**
+             * Format: date-time
+             * @description when it expires unless planned and applied before
+             */
+            expiresAt: string;
             /** @description the position of the write in the event log; pass it as minPosition to read your own write */
             position: number;
         };
@@ -816,7 +850,8 @@ export interface components {
             transition: string;
             requirements: components["schemas"]["Requirement"][];
             diff: components["schemas"]["DiffEntry"][];
-            planHash: string;
+            /** @description null for a dependent not planned yet */
+            planHash: string | null;
             stateVersion: number | null;
             /** Format: date-time */
             expiresAt: string | null;
@@ -842,6 +877,25 @@ export interface components {
             stateVersion: number;
             /** @description the state document the change would produce */
             resultingState: unknown;
+        };
+        /** @description a dry run with a dependency not applied yet: what admission would do, nothing recorded */
+        DeferredDryRunAnswer: {
+            /** @constant */
+            dryRun: true;
+            stateType: string;
+            stateId: string;
+            transition: string;
+            decision: components["schemas"]["DeferredDecision"];
+            requirements: components["schemas"]["Requirement"][];
+            /** @description empty: nothing is planned until the last dependency applies */
+            diff: components["schemas"]["DiffEntry"][];
+            /** @description null: nothing is planned until the last dependency applies */
+            planHash: null;
+            classification: components["schemas"]["Classification"];
+            /** @description the current version */
+            stateVersion: number;
+            /** @description null: nothing is planned until the last dependency applies */
+            resultingState: null;
         };
         /** @description a dry run: the plan, nothing recorded */
         RevertDryRunAnswer: {
@@ -919,10 +973,13 @@ export interface components {
             estimatedBlastRadius: number;
             /** @description the payload as submitted */
             payload: unknown;
-            /** @description the policies at admission */
+            /** @description the policies at admission, or when a dependent was planned */
             evaluation: {
-                /** @enum {string} */
-                outcome: "allow" | "deny" | "require";
+                /**
+                 * @description deferred while a dependent waits unplanned for its dependencies
+                 * @enum {string}
+                 */
+                outcome: "allow" | "deny" | "require" | "deferred";
                 policies: components["schemas"]["PolicyOutcome"][];
             };
             requirements: components["schemas"]["Requirement"][] | null;
@@ -936,8 +993,9 @@ export interface components {
                 suggestions: components["schemas"]["Suggestion"][];
             } | null;
             diff: components["schemas"]["DiffEntry"][] | null;
-            planHash: string;
-            /** @description the state version it was planned against */
+            /** @description null while a dependent waits unplanned for its dependencies */
+            planHash: string | null;
+            /** @description the state version it was planned against (at admission while unplanned) */
             baseVersion: number;
             expectedVersion: number | null;
             /** @description the state version it applied at */
@@ -1005,10 +1063,13 @@ export interface components {
             estimatedBlastRadius: number;
             /** @description the payload as submitted */
             payload: unknown;
-            /** @description the policies at admission */
+            /** @description the policies at admission, or when a dependent was planned */
             evaluation: {
-                /** @enum {string} */
-                outcome: "allow" | "deny" | "require";
+                /**
+                 * @description deferred while a dependent waits unplanned for its dependencies
+                 * @enum {string}
+                 */
+                outcome: "allow" | "deny" | "require" | "deferred";
                 policies: components["schemas"]["PolicyOutcome"][];
             };
             requirements: components["schemas"]["Requirement"][] | null;
@@ -1022,8 +1083,9 @@ export interface components {
                 suggestions: components["schemas"]["Suggestion"][];
             } | null;
             diff: components["schemas"]["DiffEntry"][] | null;
-            planHash: string;
-            /** @description the state version it was planned against */
+            /** @description null while a dependent waits unplanned for its dependencies */
+            planHash: string | null;
+            /** @description the state version it was planned against (at admission while unplanned) */
             baseVersion: number;
             expectedVersion: number | null;
             /** @description the state version it applied at */
@@ -1070,7 +1132,7 @@ export interface components {
             timeline: components["schemas"]["TimelineEntry"][];
         };
         TimelineEntry: {
-            /** @description the lifecycle event: MutationRequested, MutationPending, ApprovalGranted, …, MutationApplied, MutationFinished */
+            /** @description the lifecycle event: MutationRequested, MutationPending, ApprovalGranted, …, DependencyResolved, MutationPlanned (a dependent planned when its last dependency applied), …, MutationApplied, MutationFinished */
             type: string;
             /** Format: date-time */
             at: string;
@@ -1923,13 +1985,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description a dry run (nothing recorded), or the recovered answer of an interrupted first attempt with this idempotency key */
+            /** @description a dry run (nothing recorded; deferred with dependsOn not yet applied), or the recovered answer of an interrupted first attempt with this idempotency key */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DryRunAnswer"] | components["schemas"]["RecoveredAnswer"];
+                    "application/json": components["schemas"]["DryRunAnswer"] | components["schemas"]["DeferredDryRunAnswer"] | components["schemas"]["RecoveredAnswer"];
                 };
             };
             /** @description applied */
@@ -1941,13 +2003,13 @@ export interface operations {
                     "application/json": components["schemas"]["SubmitAnswer"] | components["schemas"]["RecoveredAnswer"];
                 };
             };
-            /** @description pending: it waits for its requirements until expiresAt */
+            /** @description pending: it waits for its requirements until expiresAt; with dependsOn not yet applied, recorded without a plan (decision deferred) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SubmitAnswer"] | components["schemas"]["RecoveredAnswer"];
+                    "application/json": components["schemas"]["SubmitAnswer"] | components["schemas"]["DeferredSubmitAnswer"] | components["schemas"]["RecoveredAnswer"];
                 };
             };
             /** @description `malformed_json`, `invalid_request`, `reserved_key`, `invalid_query` */
