@@ -1917,7 +1917,7 @@ export interface operations {
                     "application/json": components["schemas"]["MutationPage"];
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1925,7 +1925,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
                     };
                 };
             };
@@ -1941,6 +1941,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -1953,7 +1977,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1961,7 +1985,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -2060,6 +2084,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
             /** @description `version_conflict`, `idempotency_conflict`, `request_in_progress`, `state_already_exists` */
             409: {
                 headers: {
@@ -2120,6 +2156,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -2132,7 +2180,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `lane_busy`, `projection_lag` */
+            /** @description `lane_busy`, `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2140,7 +2188,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "lane_busy" | "projection_lag";
+                        error?: "lane_busy" | "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -2202,7 +2250,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2210,7 +2258,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
                     };
                 };
             };
@@ -2226,6 +2274,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -2238,7 +2310,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2246,7 +2318,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -2312,6 +2384,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -2324,7 +2432,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2332,7 +2440,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -2403,6 +2511,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -2415,7 +2559,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2423,7 +2567,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -2491,6 +2635,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -2503,7 +2683,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2511,7 +2691,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -2593,6 +2773,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
             /** @description `mutation_not_pending`, `already_approved`, `no_approval_required` */
             409: {
                 headers: {
@@ -2614,6 +2806,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
                     };
                 };
             };
@@ -2653,6 +2857,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -2665,7 +2881,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `lane_busy` */
+            /** @description `lane_busy`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2673,7 +2889,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "lane_busy";
+                        error?: "lane_busy" | "unavailable";
                     };
                 };
             };
@@ -2757,6 +2973,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
             /** @description `mutation_not_pending` */
             409: {
                 headers: {
@@ -2778,6 +3006,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
                     };
                 };
             };
@@ -2817,6 +3057,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -2829,7 +3081,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `lane_busy` */
+            /** @description `lane_busy`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2837,7 +3089,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "lane_busy";
+                        error?: "lane_busy" | "unavailable";
                     };
                 };
             };
@@ -2919,6 +3171,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
             /** @description `mutation_not_pending` */
             409: {
                 headers: {
@@ -2940,6 +3204,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
                     };
                 };
             };
@@ -2979,6 +3255,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -2991,7 +3279,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `lane_busy` */
+            /** @description `lane_busy`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2999,7 +3287,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "lane_busy";
+                        error?: "lane_busy" | "unavailable";
                     };
                 };
             };
@@ -3099,6 +3387,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
             /** @description `revert_conflict`, `already_compensated`, `mutation_not_applied` */
             409: {
                 headers: {
@@ -3120,6 +3420,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
                     };
                 };
             };
@@ -3159,6 +3471,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -3171,7 +3495,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `lane_busy` */
+            /** @description `lane_busy`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3179,7 +3503,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "lane_busy";
+                        error?: "lane_busy" | "unavailable";
                     };
                 };
             };
@@ -3213,7 +3537,7 @@ export interface operations {
                     "application/json": components["schemas"]["BatchPage"];
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3221,7 +3545,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
                     };
                 };
             };
@@ -3237,6 +3561,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -3249,7 +3597,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3257,7 +3605,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -3354,6 +3702,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
             /** @description `version_conflict`, `state_already_exists` */
             409: {
                 headers: {
@@ -3414,6 +3774,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -3426,7 +3798,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `lane_busy` */
+            /** @description `lane_busy`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3434,7 +3806,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "lane_busy";
+                        error?: "lane_busy" | "unavailable";
                     };
                 };
             };
@@ -3500,6 +3872,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -3512,7 +3920,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3520,7 +3928,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -3602,6 +4010,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
             /** @description `batch_not_pending`, `already_approved`, `no_approval_required` */
             409: {
                 headers: {
@@ -3623,6 +4043,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
                     };
                 };
             };
@@ -3650,6 +4082,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -3662,7 +4106,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `lane_busy` */
+            /** @description `lane_busy`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3670,7 +4114,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "lane_busy";
+                        error?: "lane_busy" | "unavailable";
                     };
                 };
             };
@@ -3752,6 +4196,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
             /** @description `batch_not_pending` */
             409: {
                 headers: {
@@ -3773,6 +4229,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
                     };
                 };
             };
@@ -3800,6 +4268,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -3812,7 +4292,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `lane_busy` */
+            /** @description `lane_busy`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3820,7 +4300,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "lane_busy";
+                        error?: "lane_busy" | "unavailable";
                     };
                 };
             };
@@ -3902,6 +4382,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
             /** @description `batch_not_retryable` */
             409: {
                 headers: {
@@ -3923,6 +4415,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
                     };
                 };
             };
@@ -3950,6 +4454,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -3962,7 +4478,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `lane_busy` */
+            /** @description `lane_busy`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3970,7 +4486,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "lane_busy";
+                        error?: "lane_busy" | "unavailable";
                     };
                 };
             };
@@ -4003,7 +4519,7 @@ export interface operations {
                     "application/json": components["schemas"]["SideEffectPage"];
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4011,7 +4527,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
                     };
                 };
             };
@@ -4027,6 +4543,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -4039,7 +4579,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4047,7 +4587,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -4078,7 +4618,7 @@ export interface operations {
                     "application/json": components["schemas"]["SideEffectPage"];
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4086,7 +4626,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
                     };
                 };
             };
@@ -4102,6 +4642,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -4114,7 +4678,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4122,7 +4686,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -4187,6 +4751,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -4199,7 +4799,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4207,7 +4807,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -4281,6 +4881,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
             /** @description `side_effect_not_dead` */
             409: {
                 headers: {
@@ -4305,6 +4917,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
+                    };
+                };
+            };
             /** @description `unsupported_media_type` */
             415: {
                 headers: {
@@ -4317,6 +4941,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -4326,6 +4962,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "internal_error";
+                    };
+                };
+            };
+            /** @description `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "unavailable";
                     };
                 };
             };
@@ -4355,7 +5003,7 @@ export interface operations {
                     "application/json": components["schemas"]["PendingApprovalPage"];
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4363,7 +5011,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
                     };
                 };
             };
@@ -4379,6 +5027,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -4391,7 +5063,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4399,7 +5071,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -4438,7 +5110,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApprovalDecisionPage"];
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4446,7 +5118,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
                     };
                 };
             };
@@ -4462,6 +5134,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -4474,7 +5170,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4482,7 +5178,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -4506,7 +5202,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContractList"];
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4514,7 +5210,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
                     };
                 };
             };
@@ -4527,6 +5223,30 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
                     };
                 };
             };
@@ -4564,7 +5284,7 @@ export interface operations {
                     "application/json": components["schemas"]["ParkedEventList"];
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4572,7 +5292,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
                     };
                 };
             };
@@ -4588,6 +5308,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -4597,6 +5341,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "internal_error";
+                    };
+                };
+            };
+            /** @description `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "unavailable";
                     };
                 };
             };
@@ -4672,6 +5428,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
             /** @description `payload_too_large` */
             413: {
                 headers: {
@@ -4681,6 +5449,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
                     };
                 };
             };
@@ -4708,6 +5488,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -4717,6 +5509,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "internal_error";
+                    };
+                };
+            };
+            /** @description `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "unavailable";
                     };
                 };
             };
@@ -4747,7 +5551,7 @@ export interface operations {
                     "application/json": components["schemas"]["RiskReport"];
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4755,7 +5559,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
                     };
                 };
             };
@@ -4771,6 +5575,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -4783,7 +5611,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4791,7 +5619,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -4815,7 +5643,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4823,7 +5651,31 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
+                    };
+                };
+            };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
                     };
                 };
             };
@@ -4868,7 +5720,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4876,7 +5728,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
                     };
                 };
             };
@@ -4892,6 +5744,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -4901,6 +5777,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "internal_error";
+                    };
+                };
+            };
+            /** @description `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "unavailable";
                     };
                 };
             };
@@ -4924,7 +5812,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenApiDocument"];
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4932,7 +5820,31 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
+                    };
+                };
+            };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
                     };
                 };
             };
@@ -4968,7 +5880,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4976,7 +5888,31 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
+                    };
+                };
+            };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
                     };
                 };
             };
@@ -5037,6 +5973,42 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "not_found";
+                    };
+                };
+            };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
                     };
                 };
             };

@@ -71,7 +71,7 @@ export class SubmitMutationController {
       'invalid_classification',
       'invalid_side_effect',
     ],
-    SUBMIT_ERROR_EXAMPLES,
+    { examples: SUBMIT_ERROR_EXAMPLES },
   )
   async submit(
     @Body(envelopeValidationPipe('invalid_request')) body: SubmitMutationDto,
