@@ -61,10 +61,13 @@ describe('hostile input', () => {
     });
 
     it.each([
-      ['1e400 in the payload', '{"stateType":"feature-flag","stateId":"hostile","transition":"setRollout","payload":{"percentage":1e400}}', 'payload.percentage'],
-      ['an expectedVersion beyond the versions a state can have', JSON.stringify({ ...flag('hostile'), expectedVersion: 2 ** 31 }), 'expectedVersion'],
-    ])('refuses %s', async (_name, rawBody, field) => {
-      const response = await refused('POST', '/v1/mutations', { rawBody });
+      ['1e400 in the payload', '/v1/mutations', '{"stateType":"feature-flag","stateId":"hostile","transition":"setRollout","payload":{"percentage":1e400}}', 'payload.percentage'],
+      // Found by the fuzzer: JSON.parse reads 1e-400 as 0, which a blast radius accepts; the value held would not be the value sent.
+      ['1e-400 as a blast radius', '/v1/mutations', '{"stateType":"feature-flag","stateId":"hostile","transition":"setRollout","payload":{"percentage":0},"estimatedBlastRadius":1e-400}', 'estimatedBlastRadius'],
+      ['1e-400 in a batch step', '/v1/batches', '{"mode":"independent","mutations":[{"stateType":"feature-flag","stateId":"hostile","transition":"setRollout","payload":{"percentage":0},"estimatedBlastRadius":1e-400}]}', 'mutations[0].estimatedBlastRadius'],
+      ['an expectedVersion beyond the versions a state can have', '/v1/mutations', JSON.stringify({ ...flag('hostile'), expectedVersion: 2 ** 31 }), 'expectedVersion'],
+    ])('refuses %s', async (_name, route, rawBody, field) => {
+      const response = await refused('POST', route, { rawBody });
       expect(response.status).toBe(400);
       expect(JSON.stringify(response.body)).toContain(field);
     });
@@ -253,6 +256,8 @@ describe('hostile input', () => {
       ['/v1/side-effects', cursor(['0000-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000'])],
       ['/v1/states/feature-flag/hostile/history', cursor([1.5])],
       ['/v1/states/feature-flag/hostile/history', 'WzFlNDAwXQ'],
+      // A version past PostgreSQL's integer (found by the fuzzer, seed 7: it reached the query and answered 500).
+      ['/v1/states/feature-flag/hostile/history', cursor([2 ** 53 - 1])],
     ])('refuses %s with the forged cursor %s as 400 invalid_query', async (route, forged) => {
       const response = await refused('GET', `${route}?cursor=${forged}`, { as: 'erin' });
       expect(response.body).toMatchObject({ error: 'invalid_query', details: { parameter: 'cursor' } });

@@ -187,6 +187,22 @@ const segmentOdd = fc.oneof(oddString.map(encode), fc.constantFrom('..', '.', '%
 const stateTypeParam: PathParam = { valid: () => 'feature-flag', invalid: segmentInvalid, odd: segmentOdd, names: ['type', 'stateType'] };
 const stateIdParam: PathParam = { valid: (targets) => targets.flag, invalid: segmentInvalid, odd: segmentOdd, names: ['id', 'stateId'] };
 
+/**
+ * A file of the reference page (GET /docs/:asset): a NUL is refused naming the segment, a bad
+ * percent-encoding or a segment past the router's 1,000 characters before routing, and a name
+ * the page does not serve — an Object member, a path out of the directory — is 404.
+ */
+const referenceAsset: PathParam = {
+  valid: () => 'countersign-docs.js',
+  invalid: fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom('%00', 'swagger-ui.css%00', 'x%00y') },
+    { weight: 2, arbitrary: fc.constantFrom('x'.repeat(3_000), '%ff', '%C0%80', '%zz', '%') },
+    { weight: 2, arbitrary: fc.constantFrom('index.html', 'swagger-ui.CSS', 'swagger-ui.css.map', '__proto__', 'constructor', 'toString', 'hasOwnProperty', '..%2Fpackage.json', '%2e%2e', 'fuzz-unknown.js') },
+    { weight: 1, arbitrary: oddString.map(encode) },
+  ),
+  names: ['asset'],
+};
+
 // ---- query parameters
 
 const digits = (count: number) => '9'.repeat(count);
@@ -354,6 +370,9 @@ export const ROUTES: RouteSpec[] = [
   { method: 'GET', route: '/v1/side-effects/:deliveryId', params: { deliveryId: uuidParam((targets) => targets.deliveryId, 'deliveryId') }, query: [minPosition] },
   { method: 'POST', route: '/v1/side-effects/:deliveryId/retry', params: { deliveryId: uuidParam((targets) => targets.deliveryId, 'deliveryId') }, query: 'ignored', body: 'ignored' },
   { method: 'GET', route: '/health', public: true, query: 'ignored' },
+  { method: 'GET', route: '/openapi.json', public: true, query: 'ignored' },
+  { method: 'GET', route: '/docs', public: true, query: 'ignored' },
+  { method: 'GET', route: '/docs/:asset', public: true, params: { asset: referenceAsset }, query: 'ignored' },
   { method: 'GET', route: '/metrics', query: 'ignored' },
 ];
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assertDocumentedResponse } from './openapi-check.js';
 import { PATIENT_TEST_ENV } from './patient-env.js';
 import { TEST_PRINCIPALS, type TestPrincipalName } from './principals.js';
 
@@ -83,7 +84,10 @@ export async function callApi(port: number, method: string, route: string, body?
     headers: { authorization: `Bearer ${TEST_PRINCIPALS[as].token}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
     body: body ? JSON.stringify(body) : undefined,
   });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
+  const answer = (await response.json()) as Record<string, any>;
+  // A real process answers like TestApi's: every answer must be one the OpenAPI document describes.
+  await assertDocumentedResponse({ method, path: route, status: response.status, contentType: response.headers.get('content-type'), body: answer });
+  return { status: response.status, headers: response.headers, body: answer };
 }
 
 /** Resolves when the process has exited (at once if it already has). */

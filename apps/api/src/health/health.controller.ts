@@ -26,7 +26,7 @@ export class HealthController {
   @ApiOperation({ operationId: 'getHealth', summary: 'Liveness and readiness (no token)', description: "Database reachable, the log head, each projection's lag, this process's execution gate." })
   @ApiAnswer(200, 'Health', 'healthy')
   @ApiAnswer(503, 'HealthUnavailable', 'PostgreSQL is unreachable')
-  @ApiErrors([])
+  @ApiErrors([], { database: false })
   async health(@Res({ passthrough: true }) reply: FastifyReply) {
     try {
       const [head, checkpoints, parked] = await Promise.all([this.eventStore.headPosition(), this.queries.checkpoints(), this.parked.list()]);

@@ -1,4 +1,4 @@
-import { describeUnstorableText, ENVELOPE_LIMITS, findJsonViolation } from '@countersign/domain';
+import { describeUnstorableText, ENVELOPE_LIMITS, findJsonViolation, findVanishingNumber } from '@countersign/domain';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './api-error.js';
 
@@ -10,7 +10,8 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /**
  * Everything the API checks of a request before Nest sees it, in one place: JSON is the only
  * content type (a browser form post can never act), a body is parsed once and inspected for what
- * no store can hold (deep nesting, NUL, lone surrogates, non-finite numbers) or what is refused on
+ * no store can hold (deep nesting, NUL, lone surrogates, non-finite numbers, numbers that would read
+ * as 0) or what is refused on
  * principle (`__proto__`), and path segments and query parameters are refused when PostgreSQL
  * could not hold them. Each refusal is a 4xx naming the field; none of them writes anything.
  */
@@ -44,7 +45,7 @@ export function parseJsonBody(text: string): unknown {
   } catch (error) {
     throw new ApiError('malformed_json', `request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const violation = findJsonViolation(value, ENVELOPE_LIMITS.maxJsonDepth);
+  const violation = findJsonViolation(value, ENVELOPE_LIMITS.maxJsonDepth) ?? findVanishingNumber(text);
   if (violation?.reason === 'reserved_key') {
     throw new ApiError('reserved_key', violation.message, { field: violation.path });
   }

@@ -22,6 +22,7 @@ import {
   jsonObject,
   logPosition,
   nullable,
+  nullValue,
   objectOf,
   oneOfValues,
   pageOf,
@@ -32,12 +33,16 @@ import {
   type Schema,
 } from '../openapi/schema-builders.js';
 import type { PendingCommandAnswer } from './pending-command.handler.js';
-import type { describePlan } from './mutation-answer.js';
+import type { describeAdmission, describePlan } from './mutation-answer.js';
 
 type PlanView = ReturnType<typeof describePlan>;
 type DecisionView = PlanView['decision'];
+/** A dependent admitted without a plan (docs/protocol.md §3): the same fields, nothing decided yet. */
+type AdmissionView = ReturnType<typeof describeAdmission>;
 
 const DECISION_OUTCOMES = ['allow', 'deny', 'require'] as const;
+/** What the record's `evaluation` says: a decision, or `deferred` while a dependent waits unplanned. */
+const EVALUATION_OUTCOMES = [...DECISION_OUTCOMES, 'deferred'] as const;
 
 const approvalRequirement = objectOf<{ kind: 'approval'; steps: ApprovalStep[] }>(
   { kind: constant('approval'), steps: arrayOf(ref('ApprovalStep'), { description: 'in order; each needs `count` distinct principals holding `role`' }) },
@@ -91,6 +96,48 @@ const dryRunAnswer = objectOf<Omit<PlanView, 'decision'> & { dryRun: true; decis
   { description: 'a dry run: the plan, nothing recorded' },
 );
 
+const unplannedDiff = arrayOf(ref('DiffEntry'), { maxItems: 0, description: 'empty: nothing is planned until the last dependency applies' });
+const unplannedHash = nullValue('null: nothing is planned until the last dependency applies');
+
+const deferredSubmitAnswer = objectOf<Omit<AdmissionView, 'decision'> & { mutationId: string; status: 'pending'; decision: unknown; stateVersion: null; expiresAt: unknown; position: number }>(
+  {
+    mutationId: uuid(),
+    status: constant('pending'),
+    stateType: string(),
+    stateId: string(),
+    transition: string(),
+    decision: ref('DeferredDecision'),
+    requirements: arrayOf(ref('Requirement'), { description: 'the dependency (after a schedule when notBefore is ahead)' }),
+    diff: unplannedDiff,
+    planHash: unplannedHash,
+    classification: ref('Classification'),
+    stateVersion: nullValue('null while pending'),
+    expiresAt: timestamp('when it expires unless planned and applied before'),
+    position: logPosition(),
+  },
+  {
+    description:
+      'a dependent recorded pending without a plan (202): guards, policies and expectedVersion are decided when its last dependency applies; its record then shows the plan and its ending (docs/protocol.md §3)',
+  },
+);
+
+const deferredDryRunAnswer = objectOf<Omit<AdmissionView, 'decision'> & { dryRun: true; decision: unknown; stateVersion: number; resultingState: null }>(
+  {
+    dryRun: constant(true),
+    stateType: string(),
+    stateId: string(),
+    transition: string(),
+    decision: ref('DeferredDecision'),
+    requirements: arrayOf(ref('Requirement')),
+    diff: unplannedDiff,
+    planHash: unplannedHash,
+    classification: ref('Classification'),
+    stateVersion: integer({ minimum: 0, description: 'the current version' }),
+    resultingState: nullValue('null: nothing is planned until the last dependency applies'),
+  },
+  { description: 'a dry run with a dependency not applied yet: what admission would do, nothing recorded' },
+);
+
 const mutationRecord = objectOf<MutationRecord>({
   mutationId: uuid(),
   stateType: string(),
@@ -106,7 +153,10 @@ const mutationRecord = objectOf<MutationRecord>({
   metadata: jsonObject('free-form'),
   estimatedBlastRadius: integer({ minimum: 0 }),
   payload: anyJson('the payload as submitted'),
-  evaluation: objectOf<{ outcome: string; policies: PolicyOutcome[] }>({ outcome: oneOfValues(DECISION_OUTCOMES), policies: arrayOf(ref('PolicyOutcome')) }, { description: 'the policies at admission' }),
+  evaluation: objectOf<{ outcome: string; policies: PolicyOutcome[] }>(
+    { outcome: oneOfValues(EVALUATION_OUTCOMES, 'deferred while a dependent waits unplanned for its dependencies'), policies: arrayOf(ref('PolicyOutcome')) },
+    { description: 'the policies at admission, or when a dependent was planned' },
+  ),
   requirements: nullable(arrayOf(ref('Requirement'))),
   denial: nullable(
     objectOf<{ deniedBy: string; code: string; reason: string; policy: string | null; suggestions: Suggestion[] }>({
@@ -118,8 +168,8 @@ const mutationRecord = objectOf<MutationRecord>({
     }),
   ),
   diff: nullable(arrayOf(ref('DiffEntry'))),
-  planHash: string(),
-  baseVersion: integer({ minimum: 0, description: 'the state version it was planned against' }),
+  planHash: nullable(string({ description: 'null while a dependent waits unplanned for its dependencies' })),
+  baseVersion: integer({ minimum: 0, description: 'the state version it was planned against (at admission while unplanned)' }),
   expectedVersion: nullable(integer({ minimum: 0 })),
   stateVersion: nullable(integer({ minimum: 1, description: 'the state version it applied at' })),
   idempotencyKey: nullable(string()),
@@ -185,6 +235,10 @@ export const MUTATION_SCHEMAS: Record<string, Schema> = {
     },
     { description: 'the combined decision of every policy', optional: ['code', 'reason', 'suggestions'] },
   ),
+  DeferredDecision: objectOf<AdmissionView['decision']>(
+    { outcome: constant('deferred'), policies: arrayOf(ref('PolicyOutcome'), { maxItems: 0, description: 'none yet' }) },
+    { description: 'nothing is decided until the last dependency applies (docs/protocol.md §3)' },
+  ),
   Classification: objectOf<Classification>(
     {
       category: string(),
@@ -197,6 +251,7 @@ export const MUTATION_SCHEMAS: Record<string, Schema> = {
     { description: "the contract's defaults, raised or extended by the request" },
   ),
   SubmitAnswer: submitAnswer,
+  DeferredSubmitAnswer: deferredSubmitAnswer,
   RevertSubmitAnswer: extendObject(submitAnswer, { compensates: uuid('the reverted mutation') }),
   RecoveredAnswer: objectOf<{
     mutationId: string;
@@ -206,7 +261,7 @@ export const MUTATION_SCHEMAS: Record<string, Schema> = {
     transition: string;
     requirements: unknown;
     diff: unknown;
-    planHash: string;
+    planHash: string | null;
     stateVersion: unknown;
     expiresAt: unknown;
     position: number;
@@ -220,7 +275,7 @@ export const MUTATION_SCHEMAS: Record<string, Schema> = {
       transition: string(),
       requirements: arrayOf(ref('Requirement')),
       diff: arrayOf(ref('DiffEntry')),
-      planHash: string(),
+      planHash: nullable(string({ description: 'null for a dependent not planned yet' })),
       stateVersion: nullable(integer({ minimum: 1 })),
       expiresAt: nullable(timestamp()),
       position: logPosition(),
@@ -229,6 +284,7 @@ export const MUTATION_SCHEMAS: Record<string, Schema> = {
     { description: 'the answer to a retry with an idempotency key whose first attempt was interrupted after recording: the mutation as the log has it (docs/protocol.md §1)' },
   ),
   DryRunAnswer: dryRunAnswer,
+  DeferredDryRunAnswer: deferredDryRunAnswer,
   RevertDryRunAnswer: extendObject(dryRunAnswer, { compensates: uuid('the reverted mutation') }),
   PendingCommandAnswer: objectOf<PendingCommandAnswer>(
     {
@@ -247,7 +303,7 @@ export const MUTATION_SCHEMAS: Record<string, Schema> = {
   MutationRecord: mutationRecord,
   MutationView: extendObject(mutationRecord, { timeline: arrayOf(ref('TimelineEntry'), { description: 'every lifecycle event, in log order' }) }, 'a mutation record with its timeline'),
   TimelineEntry: objectOf<TimelineEntry>({
-    type: string({ description: 'the lifecycle event: MutationRequested, MutationPending, ApprovalGranted, …, MutationApplied, MutationFinished' }),
+    type: string({ description: 'the lifecycle event: MutationRequested, MutationPending, ApprovalGranted, …, DependencyResolved, MutationPlanned (a dependent planned when its last dependency applied), …, MutationApplied, MutationFinished' }),
     at: timestamp(),
     position: logPosition('its position in the log'),
     data: jsonObject("the event's data"),

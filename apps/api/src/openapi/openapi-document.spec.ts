@@ -4,6 +4,7 @@ import type { OpenAPIObject, ParameterObject, SchemaObject } from '@nestjs/swagg
 import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { getMetadataStorage } from 'class-validator';
 import { ERROR_STATUS } from '../http/api-error.js';
+import { ROUTE_ERRORS } from '../http/api-error.schema.js';
 import { BatchReasonDto } from '../batches/batch-commands/batch-commands.controller.js';
 import { ListBatchesQueryDto } from '../batches/list-batches/list-batches.controller.js';
 import { BatchMutationDto, SubmitBatchDto } from '../batches/submit-batch/submit-batch.dto.js';
@@ -134,6 +135,28 @@ describe('the OpenAPI document generated from the code', () => {
       }
       expect(operation.responses['500']).toBeDefined();
     }
+  });
+
+  it('documents on every route the errors answered before it runs, on every POST those of a body, and unavailable wherever PostgreSQL is reached', () => {
+    const codesOf = (operation: Operation) =>
+      Object.entries(operation.responses)
+        .filter(([status]) => Number(status) >= 400)
+        .flatMap(([, response]) => (response.content?.['application/json']?.schema as { allOf?: [unknown, { properties: { error: { enum: string[] } } }] } | undefined)?.allOf?.[1].properties.error.enum ?? []);
+    // These never reach PostgreSQL: the contracts are in memory, the document is built from the code, and health answers its own 503.
+    const withoutDatabase = ['get /docs', 'get /docs/{asset}', 'get /health', 'get /openapi.json', 'get /v1/contracts'];
+    for (const { method, path, operation } of operations(document)) {
+      const route = `${method} ${path}`;
+      const expected = [
+        ...ROUTE_ERRORS.any,
+        ...(withoutDatabase.includes(route) ? [] : ROUTE_ERRORS.database),
+        ...(method === 'post' ? ROUTE_ERRORS.body : []),
+        ...(path.includes('{') ? ROUTE_ERRORS.path : []),
+      ];
+      const codes = codesOf(operation);
+      expect({ route, missing: expected.filter((code) => !codes.includes(code)) }).toEqual({ route, missing: [] });
+      if (withoutDatabase.includes(route)) expect({ route, unavailable: codes.includes('unavailable') }).toEqual({ route, unavailable: false });
+    }
+    expect(operations(document).filter(({ method, path }) => withoutDatabase.includes(`${method} ${path}`))).toHaveLength(withoutDatabase.length);
   });
 
   it('needs the bearer token on every route but health, the document and its reference page', () => {

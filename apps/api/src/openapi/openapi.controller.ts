@@ -68,7 +68,7 @@ export class OpenApiController {
   @Get('openapi.json')
   @ApiOperation({ operationId: 'getOpenApiDocument', summary: 'This OpenAPI 3.1 document (no token)', description: 'Generated from the code: controllers, DTOs and answer schemas.' })
   @ApiAnswer(200, 'OpenApiDocument', 'the document')
-  @ApiErrors([])
+  @ApiErrors([], { database: false })
   openApi(): OpenAPIObject {
     return this.document.get();
   }
@@ -79,7 +79,7 @@ export class OpenApiController {
   @Header('content-security-policy', PAGE_POLICY)
   @ApiOperation({ operationId: 'getReferencePage', summary: 'The interactive API reference (no token)', description: 'Swagger UI over /openapi.json, served from this server.' })
   @ApiContentAnswer(200, { 'text/html': { type: 'string' } }, 'the reference page')
-  @ApiErrors([])
+  @ApiErrors([], { database: false })
   page(): string {
     return PAGE;
   }
@@ -89,7 +89,7 @@ export class OpenApiController {
   @ApiOperation({ operationId: 'getReferenceAsset', summary: 'A file of the reference page (no token)' })
   @ApiParam({ name: 'asset', enum: Object.keys(ASSETS) })
   @ApiContentAnswer(200, { 'text/css': { type: 'string' }, 'text/javascript': { type: 'string' }, 'image/png': { type: 'string', contentMediaType: 'image/png' } }, 'the file')
-  @ApiErrors([...ROUTE_ERRORS.path, 'not_found'])
+  @ApiErrors([...ROUTE_ERRORS.path, 'not_found'], { database: false })
   async asset(@Param('asset') name: string, @Res() reply: FastifyReply): Promise<void> {
     const asset = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
     if (!asset) throw new ApiError('not_found', `no file ${name} in the reference page`, { asset: name });

@@ -36,6 +36,11 @@ export function nullable(schema: Schema): Schema {
   return { ...schema, type: [...types, 'null'], ...(schema.enum ? { enum: [...schema.enum, null] } : {}) };
 }
 
+/** Always null (a field that has no value yet in this shape of an answer). */
+export function nullValue(description?: string): SchemaObject {
+  return { type: 'null', ...(description ? { description } : {}) };
+}
+
 export function string(options: Omit<SchemaObject, 'type'> = {}): SchemaObject {
   return { type: 'string', ...options };
 }

@@ -585,7 +585,7 @@ export interface components {
              * @description the stable error code; each operation lists the codes it can answer
              * @enum {string}
              */
-            error: "invalid_request" | "malformed_json" | "invalid_query" | "reserved_key" | "unauthorized" | "forbidden" | "policy_denied" | "self_approval" | "approver_role_required" | "check_role_required" | "cancel_not_allowed" | "unknown_check" | "not_found" | "mutation_not_found" | "batch_not_found" | "side_effect_not_found" | "parked_event_not_found" | "state_not_found" | "method_not_allowed" | "version_conflict" | "idempotency_conflict" | "request_in_progress" | "state_already_exists" | "mutation_not_pending" | "already_approved" | "no_approval_required" | "revert_conflict" | "already_compensated" | "mutation_not_applied" | "batch_not_pending" | "batch_not_retryable" | "side_effect_not_dead" | "payload_too_large" | "unsupported_media_type" | "unknown_contract" | "unknown_transition" | "invalid_payload" | "effect_failed" | "guard_denied" | "unknown_dependency" | "dependency_failed" | "projection_failed" | "irreversible" | "unsupported_requirement" | "invalid_side_effect" | "invalid_classification" | "over_capacity" | "internal_error" | "lane_busy" | "projection_lag" | "unavailable";
+            error: "invalid_request" | "malformed_json" | "invalid_query" | "reserved_key" | "unauthorized" | "forbidden" | "policy_denied" | "self_approval" | "approver_role_required" | "check_role_required" | "cancel_not_allowed" | "unknown_check" | "not_found" | "mutation_not_found" | "batch_not_found" | "side_effect_not_found" | "parked_event_not_found" | "state_not_found" | "method_not_allowed" | "version_conflict" | "idempotency_conflict" | "request_in_progress" | "state_already_exists" | "mutation_not_pending" | "already_approved" | "no_approval_required" | "revert_conflict" | "already_compensated" | "mutation_not_applied" | "batch_not_pending" | "batch_not_retryable" | "side_effect_not_dead" | "request_timeout" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "headers_too_large" | "unknown_contract" | "unknown_transition" | "invalid_payload" | "effect_failed" | "guard_denied" | "unknown_dependency" | "dependency_failed" | "projection_failed" | "irreversible" | "unsupported_requirement" | "invalid_side_effect" | "invalid_classification" | "over_capacity" | "internal_error" | "lane_busy" | "projection_lag" | "unavailable";
             /** @description for people; do not parse it */
             message: string;
             /** @description what the code is about: the field, the current version, the violations, … */
@@ -736,6 +736,13 @@ export interface components {
             /** @description a denial only */
             suggestions?: components["schemas"]["Suggestion"][];
         };
+        /** @description nothing is decided until the last dependency applies (docs/protocol.md §3) */
+        DeferredDecision: {
+            /** @constant */
+            outcome: "deferred";
+            /** @description none yet */
+            policies: components["schemas"]["PolicyOutcome"][];
+        };
         /** @description the contract's defaults, raised or extended by the request */
         Classification: {
             category: string;
@@ -772,6 +779,33 @@ export interface components {
              * @description when a pending mutation expires; null when applied
              */
             expiresAt: string | null;
+            /** @description the position of the write in the event log; pass it as minPosition to read your own write */
+            position: number;
+        };
+        /** @description a dependent recorded pending without a plan (202): guards, policies and expectedVersion are decided when its last dependency applies; its record then shows the plan and its ending (docs/protocol.md §3) */
+        DeferredSubmitAnswer: {
+            /** Format: uuid */
+            mutationId: string;
+            /** @constant */
+            status: "pending";
+            stateType: string;
+            stateId: string;
+            transition: string;
+            decision: components["schemas"]["DeferredDecision"];
+            /** @description the dependency (after a schedule when notBefore is ahead) */
+            requirements: components["schemas"]["Requirement"][];
+            /** @description empty: nothing is planned until the last dependency applies */
+            diff: components["schemas"]["DiffEntry"][];
+            /** @description null: nothing is planned until the last dependency applies */
+            planHash: null;
+            classification: components["schemas"]["Classification"];
+            /** @description null while pending */
+            stateVersion: null;
+            /**
+             * Format: date-time
+             * @description when it expires unless planned and applied before
+             */
+            expiresAt: string;
             /** @description the position of the write in the event log; pass it as minPosition to read your own write */
             position: number;
         };
@@ -816,7 +850,8 @@ export interface components {
             transition: string;
             requirements: components["schemas"]["Requirement"][];
             diff: components["schemas"]["DiffEntry"][];
-            planHash: string;
+            /** @description null for a dependent not planned yet */
+            planHash: string | null;
             stateVersion: number | null;
             /** Format: date-time */
             expiresAt: string | null;
@@ -842,6 +877,25 @@ export interface components {
             stateVersion: number;
             /** @description the state document the change would produce */
             resultingState: unknown;
+        };
+        /** @description a dry run with a dependency not applied yet: what admission would do, nothing recorded */
+        DeferredDryRunAnswer: {
+            /** @constant */
+            dryRun: true;
+            stateType: string;
+            stateId: string;
+            transition: string;
+            decision: components["schemas"]["DeferredDecision"];
+            requirements: components["schemas"]["Requirement"][];
+            /** @description empty: nothing is planned until the last dependency applies */
+            diff: components["schemas"]["DiffEntry"][];
+            /** @description null: nothing is planned until the last dependency applies */
+            planHash: null;
+            classification: components["schemas"]["Classification"];
+            /** @description the current version */
+            stateVersion: number;
+            /** @description null: nothing is planned until the last dependency applies */
+            resultingState: null;
         };
         /** @description a dry run: the plan, nothing recorded */
         RevertDryRunAnswer: {
@@ -919,10 +973,13 @@ export interface components {
             estimatedBlastRadius: number;
             /** @description the payload as submitted */
             payload: unknown;
-            /** @description the policies at admission */
+            /** @description the policies at admission, or when a dependent was planned */
             evaluation: {
-                /** @enum {string} */
-                outcome: "allow" | "deny" | "require";
+                /**
+                 * @description deferred while a dependent waits unplanned for its dependencies
+                 * @enum {string}
+                 */
+                outcome: "allow" | "deny" | "require" | "deferred";
                 policies: components["schemas"]["PolicyOutcome"][];
             };
             requirements: components["schemas"]["Requirement"][] | null;
@@ -936,8 +993,9 @@ export interface components {
                 suggestions: components["schemas"]["Suggestion"][];
             } | null;
             diff: components["schemas"]["DiffEntry"][] | null;
-            planHash: string;
-            /** @description the state version it was planned against */
+            /** @description null while a dependent waits unplanned for its dependencies */
+            planHash: string | null;
+            /** @description the state version it was planned against (at admission while unplanned) */
             baseVersion: number;
             expectedVersion: number | null;
             /** @description the state version it applied at */
@@ -1005,10 +1063,13 @@ export interface components {
             estimatedBlastRadius: number;
             /** @description the payload as submitted */
             payload: unknown;
-            /** @description the policies at admission */
+            /** @description the policies at admission, or when a dependent was planned */
             evaluation: {
-                /** @enum {string} */
-                outcome: "allow" | "deny" | "require";
+                /**
+                 * @description deferred while a dependent waits unplanned for its dependencies
+                 * @enum {string}
+                 */
+                outcome: "allow" | "deny" | "require" | "deferred";
                 policies: components["schemas"]["PolicyOutcome"][];
             };
             requirements: components["schemas"]["Requirement"][] | null;
@@ -1022,8 +1083,9 @@ export interface components {
                 suggestions: components["schemas"]["Suggestion"][];
             } | null;
             diff: components["schemas"]["DiffEntry"][] | null;
-            planHash: string;
-            /** @description the state version it was planned against */
+            /** @description null while a dependent waits unplanned for its dependencies */
+            planHash: string | null;
+            /** @description the state version it was planned against (at admission while unplanned) */
             baseVersion: number;
             expectedVersion: number | null;
             /** @description the state version it applied at */
@@ -1070,7 +1132,7 @@ export interface components {
             timeline: components["schemas"]["TimelineEntry"][];
         };
         TimelineEntry: {
-            /** @description the lifecycle event: MutationRequested, MutationPending, ApprovalGranted, …, MutationApplied, MutationFinished */
+            /** @description the lifecycle event: MutationRequested, MutationPending, ApprovalGranted, …, DependencyResolved, MutationPlanned (a dependent planned when its last dependency applied), …, MutationApplied, MutationFinished */
             type: string;
             /** Format: date-time */
             at: string;
@@ -1855,7 +1917,7 @@ export interface operations {
                     "application/json": components["schemas"]["MutationPage"];
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1863,7 +1925,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
                     };
                 };
             };
@@ -1879,6 +1941,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -1891,7 +1977,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1899,7 +1985,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -1923,13 +2009,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description a dry run (nothing recorded), or the recovered answer of an interrupted first attempt with this idempotency key */
+            /** @description a dry run (nothing recorded; deferred with dependsOn not yet applied), or the recovered answer of an interrupted first attempt with this idempotency key */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DryRunAnswer"] | components["schemas"]["RecoveredAnswer"];
+                    "application/json": components["schemas"]["DryRunAnswer"] | components["schemas"]["DeferredDryRunAnswer"] | components["schemas"]["RecoveredAnswer"];
                 };
             };
             /** @description applied */
@@ -1941,13 +2027,13 @@ export interface operations {
                     "application/json": components["schemas"]["SubmitAnswer"] | components["schemas"]["RecoveredAnswer"];
                 };
             };
-            /** @description pending: it waits for its requirements until expiresAt */
+            /** @description pending: it waits for its requirements until expiresAt; with dependsOn not yet applied, recorded without a plan (decision deferred) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SubmitAnswer"] | components["schemas"]["RecoveredAnswer"];
+                    "application/json": components["schemas"]["SubmitAnswer"] | components["schemas"]["DeferredSubmitAnswer"] | components["schemas"]["RecoveredAnswer"];
                 };
             };
             /** @description `malformed_json`, `invalid_request`, `reserved_key`, `invalid_query` */
@@ -1995,6 +2081,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "state_not_found";
+                    };
+                };
+            };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
                     };
                 };
             };
@@ -2058,6 +2156,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -2070,7 +2180,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `lane_busy`, `projection_lag` */
+            /** @description `lane_busy`, `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2078,7 +2188,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "lane_busy" | "projection_lag";
+                        error?: "lane_busy" | "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -2140,7 +2250,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2148,7 +2258,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
                     };
                 };
             };
@@ -2164,6 +2274,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -2176,7 +2310,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2184,7 +2318,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -2250,6 +2384,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -2262,7 +2432,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2270,7 +2440,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -2341,6 +2511,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -2353,7 +2559,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2361,7 +2567,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -2429,6 +2635,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -2441,7 +2683,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2449,7 +2691,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -2531,6 +2773,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
             /** @description `mutation_not_pending`, `already_approved`, `no_approval_required` */
             409: {
                 headers: {
@@ -2552,6 +2806,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
                     };
                 };
             };
@@ -2591,6 +2857,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -2603,7 +2881,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `lane_busy` */
+            /** @description `lane_busy`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2611,7 +2889,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "lane_busy";
+                        error?: "lane_busy" | "unavailable";
                     };
                 };
             };
@@ -2695,6 +2973,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
             /** @description `mutation_not_pending` */
             409: {
                 headers: {
@@ -2716,6 +3006,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
                     };
                 };
             };
@@ -2755,6 +3057,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -2767,7 +3081,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `lane_busy` */
+            /** @description `lane_busy`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2775,7 +3089,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "lane_busy";
+                        error?: "lane_busy" | "unavailable";
                     };
                 };
             };
@@ -2857,6 +3171,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
             /** @description `mutation_not_pending` */
             409: {
                 headers: {
@@ -2878,6 +3204,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
                     };
                 };
             };
@@ -2917,6 +3255,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -2929,7 +3279,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `lane_busy` */
+            /** @description `lane_busy`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2937,7 +3287,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "lane_busy";
+                        error?: "lane_busy" | "unavailable";
                     };
                 };
             };
@@ -3037,6 +3387,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
             /** @description `revert_conflict`, `already_compensated`, `mutation_not_applied` */
             409: {
                 headers: {
@@ -3058,6 +3420,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
                     };
                 };
             };
@@ -3097,6 +3471,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -3109,7 +3495,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `lane_busy` */
+            /** @description `lane_busy`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3117,7 +3503,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "lane_busy";
+                        error?: "lane_busy" | "unavailable";
                     };
                 };
             };
@@ -3151,7 +3537,7 @@ export interface operations {
                     "application/json": components["schemas"]["BatchPage"];
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3159,7 +3545,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
                     };
                 };
             };
@@ -3175,6 +3561,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -3187,7 +3597,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3195,7 +3605,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -3292,6 +3702,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
             /** @description `version_conflict`, `state_already_exists` */
             409: {
                 headers: {
@@ -3352,6 +3774,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -3364,7 +3798,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `lane_busy` */
+            /** @description `lane_busy`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3372,7 +3806,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "lane_busy";
+                        error?: "lane_busy" | "unavailable";
                     };
                 };
             };
@@ -3438,6 +3872,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -3450,7 +3920,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3458,7 +3928,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -3540,6 +4010,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
             /** @description `batch_not_pending`, `already_approved`, `no_approval_required` */
             409: {
                 headers: {
@@ -3561,6 +4043,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
                     };
                 };
             };
@@ -3588,6 +4082,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -3600,7 +4106,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `lane_busy` */
+            /** @description `lane_busy`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3608,7 +4114,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "lane_busy";
+                        error?: "lane_busy" | "unavailable";
                     };
                 };
             };
@@ -3690,6 +4196,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
             /** @description `batch_not_pending` */
             409: {
                 headers: {
@@ -3711,6 +4229,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
                     };
                 };
             };
@@ -3738,6 +4268,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -3750,7 +4292,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `lane_busy` */
+            /** @description `lane_busy`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3758,7 +4300,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "lane_busy";
+                        error?: "lane_busy" | "unavailable";
                     };
                 };
             };
@@ -3840,6 +4382,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
             /** @description `batch_not_retryable` */
             409: {
                 headers: {
@@ -3861,6 +4415,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
                     };
                 };
             };
@@ -3888,6 +4454,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -3900,7 +4478,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `lane_busy` */
+            /** @description `lane_busy`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3908,7 +4486,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "lane_busy";
+                        error?: "lane_busy" | "unavailable";
                     };
                 };
             };
@@ -3941,7 +4519,7 @@ export interface operations {
                     "application/json": components["schemas"]["SideEffectPage"];
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3949,7 +4527,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
                     };
                 };
             };
@@ -3965,6 +4543,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -3977,7 +4579,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3985,7 +4587,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -4016,7 +4618,7 @@ export interface operations {
                     "application/json": components["schemas"]["SideEffectPage"];
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4024,7 +4626,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
                     };
                 };
             };
@@ -4040,6 +4642,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -4052,7 +4678,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4060,7 +4686,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -4125,6 +4751,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -4137,7 +4799,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4145,7 +4807,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -4219,6 +4881,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
             /** @description `side_effect_not_dead` */
             409: {
                 headers: {
@@ -4243,6 +4917,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
+                    };
+                };
+            };
             /** @description `unsupported_media_type` */
             415: {
                 headers: {
@@ -4255,6 +4941,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -4264,6 +4962,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "internal_error";
+                    };
+                };
+            };
+            /** @description `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "unavailable";
                     };
                 };
             };
@@ -4293,7 +5003,7 @@ export interface operations {
                     "application/json": components["schemas"]["PendingApprovalPage"];
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4301,7 +5011,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
                     };
                 };
             };
@@ -4317,6 +5027,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -4329,7 +5063,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4337,7 +5071,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -4376,7 +5110,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApprovalDecisionPage"];
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4384,7 +5118,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
                     };
                 };
             };
@@ -4400,6 +5134,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -4412,7 +5170,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4420,7 +5178,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -4444,7 +5202,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContractList"];
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4452,7 +5210,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
                     };
                 };
             };
@@ -4465,6 +5223,30 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
                     };
                 };
             };
@@ -4502,7 +5284,7 @@ export interface operations {
                     "application/json": components["schemas"]["ParkedEventList"];
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4510,7 +5292,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
                     };
                 };
             };
@@ -4526,6 +5308,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -4535,6 +5341,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "internal_error";
+                    };
+                };
+            };
+            /** @description `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "unavailable";
                     };
                 };
             };
@@ -4610,6 +5428,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
             /** @description `payload_too_large` */
             413: {
                 headers: {
@@ -4619,6 +5449,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
                     };
                 };
             };
@@ -4646,6 +5488,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -4655,6 +5509,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "internal_error";
+                    };
+                };
+            };
+            /** @description `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "unavailable";
                     };
                 };
             };
@@ -4685,7 +5551,7 @@ export interface operations {
                     "application/json": components["schemas"]["RiskReport"];
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4693,7 +5559,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
                     };
                 };
             };
@@ -4709,6 +5575,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -4721,7 +5611,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `projection_lag` */
+            /** @description `projection_lag`, `unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4729,7 +5619,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "projection_lag";
+                        error?: "projection_lag" | "unavailable";
                     };
                 };
             };
@@ -4753,7 +5643,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4761,7 +5651,31 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
+                    };
+                };
+            };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
                     };
                 };
             };
@@ -4806,7 +5720,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4814,7 +5728,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
                     };
                 };
             };
@@ -4830,6 +5744,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
+                    };
+                };
+            };
             /** @description `internal_error` */
             500: {
                 headers: {
@@ -4839,6 +5777,18 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "internal_error";
+                    };
+                };
+            };
+            /** @description `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "unavailable";
                     };
                 };
             };
@@ -4862,7 +5812,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenApiDocument"];
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4870,7 +5820,31 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
+                    };
+                };
+            };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
                     };
                 };
             };
@@ -4906,7 +5880,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description `invalid_query` */
+            /** @description `invalid_request`, `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4914,7 +5888,31 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "invalid_query";
+                        error?: "invalid_request" | "invalid_query";
+                    };
+                };
+            };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
                     };
                 };
             };
@@ -4975,6 +5973,42 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
                         error?: "not_found";
+                    };
+                };
+            };
+            /** @description `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "request_timeout";
+                    };
+                };
+            };
+            /** @description `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "uri_too_long";
+                    };
+                };
+            };
+            /** @description `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {unknown} */
+                        error?: "headers_too_large";
                     };
                 };
             };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { describeUnstorableText, findJsonViolation, jsonPathOf } from './json-limits.js';
+import { describeUnstorableText, findJsonViolation, findVanishingNumber, jsonPathOf } from './json-limits.js';
 import { classificationViolations } from '../contract/classification.js';
 import { ENVELOPE_LIMITS, isTimestampInRange } from '../mutation/envelope-limits.js';
 
@@ -54,6 +54,18 @@ describe('findJsonViolation', () => {
 
   it('refuses numbers that are not finite', () => {
     expect(findJsonViolation(JSON.parse('{"n":1e400}'), 64)).toMatchObject({ reason: 'not_finite', path: 'n' });
+  });
+
+  it('finds number literals that are not zero but read as zero, by their path', () => {
+    expect(findVanishingNumber('{"a":{"list":[1,1e-400]}}')).toMatchObject({ reason: 'underflow', path: 'a.list[1]' });
+    expect(findVanishingNumber('{"mutations":[{"estimatedBlastRadius":-0.5e-330}]}')).toMatchObject({ reason: 'underflow', path: 'mutations[0].estimatedBlastRadius' });
+    expect(findVanishingNumber('1e-400')).toMatchObject({ reason: 'underflow', path: '' });
+  });
+
+  it('leaves zeros, the smallest doubles, strings and overwritten duplicates alone', () => {
+    for (const text of ['{"n":0e-400}', '{"n":-0.0e-5}', '{"n":4.9e-324}', '{"n":1e-323}', '{"s":"1e-400","k\\"1e-400":2}', '{"1e-400":1}', '{"n":1e-400,"n":1}', '{"n":1.5e-3}']) {
+      expect({ text, found: findVanishingNumber(text) }).toEqual({ text, found: undefined });
+    }
   });
 });
 

@@ -2,7 +2,7 @@
 export interface JsonViolation {
   path: string;
   message: string;
-  reason: 'too_deep' | 'unstorable_text' | 'reserved_key' | 'not_finite';
+  reason: 'too_deep' | 'unstorable_text' | 'reserved_key' | 'not_finite' | 'underflow';
 }
 
 /**
@@ -70,6 +70,45 @@ export function findJsonViolation(value: unknown, maxDepth: number, rootPath = '
     for (let index = keys.length - 1; index >= 0; index--) {
       const key = keys[index] as string;
       stack.push({ value: (item.value as Record<string, unknown>)[key], path: jsonPathOf(item.path, key), depth: item.depth + 1 });
+    }
+  }
+  return undefined;
+}
+
+/** The strings and numbers of a JSON text, in order: in valid JSON, a digit outside a string belongs to a number. */
+const JSON_STRINGS_AND_NUMBERS = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+/** No literal can vanish without a negative exponent. */
+const NEGATIVE_EXPONENT = /\d[eE]-\d/;
+
+/**
+ * The first number literal of a valid JSON text that is not zero but reads as zero: below the
+ * smallest double (`1e-400`), JSON.parse rounds it to 0, so the value held would not be the value
+ * sent (like 1e400, which reads as Infinity). Its path is found by parsing the text again with
+ * each such literal replaced by a string no accepted body holds (a NUL): for a text whose parsed
+ * value findJsonViolation accepts.
+ */
+export function findVanishingNumber(text: string, rootPath = ''): JsonViolation | undefined {
+  if (!NEGATIVE_EXPONENT.test(text)) return undefined;
+  const marker = '\u0000vanished';
+  let found = false;
+  const marked = text.replace(JSON_STRINGS_AND_NUMBERS, (token) => {
+    if (token.startsWith('"') || Number(token) !== 0 || !/[1-9]/.test(token.split(/[eE]/)[0] as string)) return token;
+    found = true;
+    return JSON.stringify(marker);
+  });
+  if (!found) return undefined;
+  const stack: { value: unknown; path: string }[] = [{ value: JSON.parse(marked) as unknown, path: rootPath }];
+  while (stack.length > 0) {
+    const item = stack.pop() as { value: unknown; path: string };
+    if (item.value === marker) {
+      const where = item.path === '' ? 'the body' : item.path;
+      return { path: item.path, message: `${where} is a number too small to hold: it would read as 0`, reason: 'underflow' };
+    }
+    if (item.value === null || typeof item.value !== 'object') continue;
+    const entries: [string | number, unknown][] = Array.isArray(item.value) ? item.value.map((value, index) => [index, value]) : Object.entries(item.value);
+    for (let index = entries.length - 1; index >= 0; index--) {
+      const [key, value] = entries[index] as [string | number, unknown];
+      stack.push({ value, path: jsonPathOf(item.path, key) });
     }
   }
   return undefined;

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { ENVELOPE_LIMITS } from '@countersign/domain';
 import { decodeCursor, encodeCursor, InvalidQueryError, isCursorInstant } from './cursor.js';
 import {
   ReadModelQueries,
@@ -189,6 +190,8 @@ export class PostgresReadModelQueries extends ReadModelQueries {
   /** Oldest version first; the cursor is the last version seen. Null when the state has no history: it does not exist. */
   async stateHistory(stateType: string, stateId: string, page: PageRequest): Promise<Page<StateHistoryItem> | null> {
     const after = page.cursor === undefined ? 0 : Number(decodeCursor(page.cursor, ['number'])[0]);
+    // Versions are PostgreSQL integers: a cursor beyond one (or below the first page) is a forgery, not a page.
+    if (after < 0 || after > ENVELOPE_LIMITS.maxVersion) throw new InvalidQueryError('cursor', 'cursor is not one this API returned');
     const rows = (await this.dataSource.query(
       `SELECT * FROM state_history WHERE state_type = $1 AND state_id = $2 AND version > $3 ORDER BY version LIMIT $4`,
       [stateType, stateId, after, page.limit + 1],

@@ -13,7 +13,7 @@ export class ListContractsController {
   @Get()
   @ApiOperation({ operationId: 'listContracts', summary: 'Registered contracts', description: 'Their state schemas, transitions with payload schemas, policies and side-effect types.' })
   @ApiAnswer(200, 'ContractList', 'the contracts')
-  @ApiErrors([...ROUTE_ERRORS.authenticated])
+  @ApiErrors([...ROUTE_ERRORS.authenticated], { database: false })
   list() {
     return { items: this.contracts.describe() };
   }

@@ -47,8 +47,8 @@ export class SubmitMutationController {
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'or the idempotencyKey field (they must agree): per principal, a retry of the same request gets the first answer; another request with it 409 idempotency_conflict', schema: { type: 'string', minLength: 1, maxLength: 200 } })
   @ApiCorrelationId()
   @ApiAnswer(201, ['SubmitAnswer', 'RecoveredAnswer'], 'applied', { applied: SUBMIT_APPLIED })
-  @ApiAnswer(202, ['SubmitAnswer', 'RecoveredAnswer'], 'pending: it waits for its requirements until expiresAt', { pending: SUBMIT_PENDING })
-  @ApiAnswer(200, ['DryRunAnswer', 'RecoveredAnswer'], 'a dry run (nothing recorded), or the recovered answer of an interrupted first attempt with this idempotency key', { dryRun: SUBMIT_DRY_RUN })
+  @ApiAnswer(202, ['SubmitAnswer', 'DeferredSubmitAnswer', 'RecoveredAnswer'], 'pending: it waits for its requirements until expiresAt; with dependsOn not yet applied, recorded without a plan (decision deferred)', { pending: SUBMIT_PENDING })
+  @ApiAnswer(200, ['DryRunAnswer', 'DeferredDryRunAnswer', 'RecoveredAnswer'], 'a dry run (nothing recorded; deferred with dependsOn not yet applied), or the recovered answer of an interrupted first attempt with this idempotency key', { dryRun: SUBMIT_DRY_RUN })
   @ApiErrors(
     [
       ...ROUTE_ERRORS.authenticated,
@@ -71,7 +71,7 @@ export class SubmitMutationController {
       'invalid_classification',
       'invalid_side_effect',
     ],
-    SUBMIT_ERROR_EXAMPLES,
+    { examples: SUBMIT_ERROR_EXAMPLES },
   )
   async submit(
     @Body(envelopeValidationPipe('invalid_request')) body: SubmitMutationDto,
