@@ -128,7 +128,8 @@ describe('dependsOn at admission', () => {
 
   it('refuses an expectedPlanHash while a dependency is not applied: there is no plan to compare it with, so it is plan_changed with no hash and nothing is recorded', () => {
     const hash = 'a'.repeat(64);
-    for (const statuses of [{ [A]: 'applied', [B]: 'pending' }, { [B]: 'rejected' }] satisfies Statuses[]) {
+    const cases: Statuses[] = [{ [A]: 'applied', [B]: 'pending' }, { [B]: 'rejected' }];
+    for (const statuses of cases) {
       for (const dryRun of [false, true]) {
         const outcome = given(quota, created).when(dependent(statuses, { expectedPlanHash: hash, dryRun }));
         expect(outcome).toEqual({
