@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createCountersignClient, DEFAULT_BASE_URL } from '@countersign/client';
 import { Command, CommanderError, Option } from 'commander';
@@ -40,6 +41,9 @@ export interface Io {
   /** How often waiting commands read again (default 500 ms). */
   pollIntervalMs?: number;
 }
+
+/** The CLI's version: its package's (src/ and dist/ both sit next to package.json). */
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 const HELP_AFTER = `
 Connection (first found wins): --url/--token; the profile named by --profile or
@@ -161,6 +165,7 @@ function timeoutOf(flag: string | undefined): number | undefined {
 function buildProgram(io: Io, execute: Execute): Command {
   const program = new Command('countersign')
     .description('Plan, apply, approve and audit governed changes through the Countersign API.')
+    .version(VERSION, '-V, --version', 'the version of countersign')
     .option('--json', "print exactly the API's JSON answer")
     .option('--url <url>', `the API (default COUNTERSIGN_URL, the profile's, or ${DEFAULT_BASE_URL})`)
     .option('--token <token>', "the bearer token (default COUNTERSIGN_TOKEN or the profile's)")
