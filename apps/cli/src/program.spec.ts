@@ -283,6 +283,29 @@ describe('countersign connections and profiles', () => {
     expect(api.seen[0]?.headers.get('authorization')).toBe('Bearer good');
   });
 
+  it('remembers the position of its writes for the reads of later invocations, and forgets one the server has not reached', async () => {
+    const configFile = path.join(workDir, 'positions', 'config.json');
+    const env = { COUNTERSIGN_CONFIG: configFile, COUNTERSIGN_URL: 'http://countersign.test' };
+    let head = 20;
+    const api = fakeApi({
+      'POST /v1/mutations': { status: 202, body: PENDING },
+      'GET /health': () => ({ status: 200, body: { status: 'ok', details: { database: 'up', log: { headPosition: head }, projections: [], executions: { running: 0, queued: 0, limit: 64 } } } }),
+      [`GET /v1/mutations/${ID}`]: { status: 200, body: view('pending', []) },
+    });
+    await runCli(['submit', 'feature-flag', 'checkout-v2', 'setRollout'], { fetch: api.fetch, env, rememberPositions: true });
+    expect(JSON.parse(await readFile(path.join(workDir, 'positions', 'positions.json'), 'utf8'))).toEqual({ 'http://countersign.test': 17 });
+
+    api.seen.length = 0;
+    await runCli(['status', ID], { fetch: api.fetch, env, rememberPositions: true });
+    expect(api.seen.map((request) => `${request.url.pathname}${request.url.search}`)).toEqual(['/health', `/v1/mutations/${ID}?minPosition=17`]);
+
+    head = 5; // a fresh database behind the same URL
+    api.seen.length = 0;
+    await runCli(['status', ID], { fetch: api.fetch, env, rememberPositions: true });
+    expect(api.seen.map((request) => `${request.url.pathname}${request.url.search}`)).toEqual(['/health', `/v1/mutations/${ID}`]);
+    expect(JSON.parse(await readFile(path.join(workDir, 'positions', 'positions.json'), 'utf8'))).toEqual({ 'http://countersign.test': 0 });
+  });
+
   it('picks a connection: flags, then the named profile, then the environment, then the default profile', async () => {
     const configFile = path.join(workDir, 'precedence.json');
     await writeFile(

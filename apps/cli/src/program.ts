@@ -22,6 +22,7 @@ import { status } from './commands/status.js';
 import { submit } from './commands/submit.js';
 import { validate } from './commands/validate.js';
 import { watch } from './commands/watch.js';
+import { keepPosition, positionsPath, recallPosition } from './config/positions.js';
 import { configPath } from './config/profiles.js';
 import { connectionFor, type Connection, type GlobalOptions } from './connection.js';
 import { EXIT_CODE_MEANINGS, EXIT_CODES, type ExitCode } from './exit-codes.js';
@@ -40,6 +41,8 @@ export interface Io {
   sleep?: (ms: number) => Promise<void>;
   /** How often waiting commands read again (default 500 ms). */
   pollIntervalMs?: number;
+  /** Keep the position of writes for the reads of later invocations (default true; config/positions.ts). */
+  rememberPositions?: boolean;
 }
 
 /** The CLI's version: its package's (src/ and dist/ both sit next to package.json). */
@@ -89,6 +92,8 @@ async function execute(io: Io, command: Command, body: Body, fixedConnection?: C
     const connection = fixedConnection ?? (await connectionFor(globals, io.env, configPath(io.env)));
     baseUrl = connection.baseUrl;
     const client = createCountersignClient({ baseUrl: connection.baseUrl, ...(connection.token !== undefined ? { token: connection.token } : {}), ...(io.fetch ? { fetch: io.fetch } : {}) });
+    const positions = io.rememberPositions === false || fixedConnection ? undefined : positionsPath(io.env);
+    const recalled = positions ? await recallPosition(positions, connection.baseUrl, client) : 0;
     const context: CommandContext = {
       client,
       style,
@@ -102,7 +107,11 @@ async function execute(io: Io, command: Command, body: Body, fixedConnection?: C
       sleep: io.sleep ?? ((ms) => delay(ms)),
       pollIntervalMs: io.pollIntervalMs ?? 500,
     };
-    output = await body(context);
+    try {
+      output = await body(context);
+    } finally {
+      if (positions) await keepPosition(positions, connection.baseUrl, client, recalled);
+    }
   } catch (error) {
     output = failureOutput(error, baseUrl, style);
   }

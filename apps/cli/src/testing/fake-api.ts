@@ -61,10 +61,13 @@ export interface CliRun {
 
 /**
  * Runs `countersign <argv>` in this process against `fetch`: no config file unless the env
- * names one, a clock that advances with each sleep (waits end at once), no colors unless
- * `stdoutTTY`.
+ * names one, no positions kept unless asked, a clock that advances with each sleep (waits end
+ * at once), no colors unless `stdoutTTY`.
  */
-export async function runCli(argv: readonly string[], options: { fetch?: Io['fetch']; env?: Record<string, string>; stdoutTTY?: boolean; stderrTTY?: boolean } = {}): Promise<CliRun> {
+export async function runCli(
+  argv: readonly string[],
+  options: { fetch?: Io['fetch']; env?: Record<string, string>; stdoutTTY?: boolean; stderrTTY?: boolean; rememberPositions?: boolean } = {},
+): Promise<CliRun> {
   const stdout = new CapturedOutput(options.stdoutTTY ?? false);
   const stderr = new CapturedOutput(options.stderrTTY ?? false);
   let clock = Date.parse('2030-01-15T12:00:00.000Z');
@@ -78,6 +81,7 @@ export async function runCli(argv: readonly string[], options: { fetch?: Io['fet
       clock += ms;
     },
     pollIntervalMs: 500,
+    rememberPositions: options.rememberPositions ?? false,
   });
   return { exitCode, stdout: stdout.text, stderr: stderr.text };
 }
