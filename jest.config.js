@@ -24,9 +24,11 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swcTransform },
   moduleNameMapper: {
-    '^@countersign/(api|worker)$': '<rootDir>/apps/$1/src/index.ts',
+    '^@countersign/(api|worker|cli)$': '<rootDir>/apps/$1/src/index.ts',
     '^@countersign/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
     '^@countersign/([a-z-]+)/testing$': '<rootDir>/libs/$1/src/testing/index.ts',
+    // Second entries of a library (`@countersign/runtime/contracts`), like its test kit.
+    '^@countersign/([a-z-]+)/([a-z-]+)$': '<rootDir>/libs/$1/src/$2/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/libs/**/src/**/*.spec.ts', '<rootDir>/apps/**/src/**/*.spec.ts', '<rootDir>/test-e2e/src/**/*.spec.ts'],

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,9 +32,12 @@ describe('the README tour, run as written', () => {
     // The reader's repository folder: `.countersign/` in it, as `npm start` makes it with its defaults.
     workDir = await mkdtemp(path.join(os.tmpdir(), 'countersign-tour-'));
     await chmod(workDir, 0o755); // as a checkout is: PostgreSQL (a `postgres` user when run as root) must reach .countersign/pg
+    // Its node_modules, as `npm install` leaves them: `npx countersign` runs the workspace bin.
+    await symlink(path.join(root, 'node_modules'), path.join(workDir, 'node_modules'));
     port = await findFreePort();
     api = await startApiProcess(path.join(workDir, '.countersign'), port, { COUNTERSIGN_PRINCIPALS: '', COUNTERSIGN_PRINCIPALS_FILE: '' });
-    shell = ShellSession.start(workDir, { PATH: process.env.PATH, HOME: workDir, LANG: 'C.UTF-8' });
+    // npm itself stays offline and quiet: npx must find the bin locally, and no update notice may reach stderr.
+    shell = ShellSession.start(workDir, { PATH: process.env.PATH, HOME: workDir, LANG: 'C.UTF-8', npm_config_offline: 'true', npm_config_update_notifier: 'false' });
   }, 120_000);
 
   afterAll(async () => {

@@ -16,6 +16,7 @@ export type DomainErrorCode =
   | 'state_already_exists'
   | 'effect_failed'
   | 'version_conflict'
+  | 'plan_changed'
   | 'mutation_not_pending'
   | 'self_approval'
   | 'already_approved'

@@ -134,6 +134,7 @@ function envelopeFields(at: JsonPath, options: { step: boolean }): BodyField[] {
   return [
     ...fields,
     { path: [...at, 'idempotencyKey'], type: 'string', invalid: fc.oneof(fc.constant(doc('')), tooLong(200)), text: 'value' },
+    { path: [...at, 'expectedPlanHash'], type: 'string', invalid: fc.constantFrom('', 'a'.repeat(63), 'a'.repeat(65), 'A'.repeat(64), 'g'.repeat(64), ` ${'a'.repeat(63)}`).map(doc), text: 'value' },
     { path: [...at, 'dependsOn'], type: 'array', invalid: dependsOnInvalid, text: 'items' },
     { path: [...at, 'dependencyTimeout'], type: 'string', invalid: fc.oneof(badDuration, hugeDuration).map(doc), text: 'value' },
     { path: [...at, 'notBefore'], type: 'string', invalid: badInstant.map(doc), text: 'value' },
@@ -286,7 +287,7 @@ export const CONTRADICTIONS: Record<string, string[]> = {
 const submitBody: BodySpec = {
   templates: submitTemplates,
   fields: [...envelopeFields([], { step: false }), ...payloadFields([])],
-  nullProbes: ['expectedVersion', 'idempotencyKey', 'dependsOn', 'dependencyTimeout', 'notBefore', 'tags', 'metadata', 'estimatedBlastRadius', 'category', 'riskLevel', 'sideEffectSeverity', 'reason'],
+  nullProbes: ['expectedVersion', 'expectedPlanHash', 'idempotencyKey', 'dependsOn', 'dependencyTimeout', 'notBefore', 'tags', 'metadata', 'estimatedBlastRadius', 'category', 'riskLevel', 'sideEffectSeverity', 'reason'],
 };
 
 const batchBody: BodySpec = {

@@ -23,6 +23,7 @@ export const ERROR_STATUS = {
   state_not_found: 404,
   method_not_allowed: 405,
   version_conflict: 409,
+  plan_changed: 409,
   idempotency_conflict: 409,
   request_in_progress: 409,
   state_already_exists: 409,

@@ -128,6 +128,14 @@ export const SUBMIT_ERROR_EXAMPLES: Record<string, ErrorExample> = {
     summary: 'expectedVersion is stale (nothing recorded)',
     value: { error: 'version_conflict', message: 'expected version 1 but feature-flag/checkout-v2 is at version 2', details: { expectedVersion: 1, currentVersion: 2 } },
   },
+  planChanged: {
+    summary: 'expectedPlanHash is not the plan computed now (nothing recorded)',
+    value: {
+      error: 'plan_changed',
+      message: 'the plan changed: expected plan aeb5ae664966edc5fa3cb661b4e9fc306c2897f3472f9c83ea8a49fe8dde5e90 but feature-flag/checkout-v2 at version 2 gives plan 30ab6b2c725d5ac9007e38f53beb922bd0f00b99f0e3a959ef6496598e8e90d5',
+      details: { expectedPlanHash: 'aeb5ae664966edc5fa3cb661b4e9fc306c2897f3472f9c83ea8a49fe8dde5e90', planHash: '30ab6b2c725d5ac9007e38f53beb922bd0f00b99f0e3a959ef6496598e8e90d5' },
+    },
+  },
   idempotencyConflict: {
     summary: 'The key was used with another request',
     value: {

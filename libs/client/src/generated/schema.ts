@@ -585,7 +585,7 @@ export interface components {
              * @description the stable error code; each operation lists the codes it can answer
              * @enum {string}
              */
-            error: "invalid_request" | "malformed_json" | "invalid_query" | "reserved_key" | "unauthorized" | "forbidden" | "policy_denied" | "self_approval" | "approver_role_required" | "check_role_required" | "cancel_not_allowed" | "unknown_check" | "not_found" | "mutation_not_found" | "batch_not_found" | "side_effect_not_found" | "parked_event_not_found" | "state_not_found" | "method_not_allowed" | "version_conflict" | "idempotency_conflict" | "request_in_progress" | "state_already_exists" | "mutation_not_pending" | "already_approved" | "no_approval_required" | "revert_conflict" | "already_compensated" | "mutation_not_applied" | "batch_not_pending" | "batch_not_retryable" | "side_effect_not_dead" | "request_timeout" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "headers_too_large" | "unknown_contract" | "unknown_transition" | "invalid_payload" | "effect_failed" | "guard_denied" | "unknown_dependency" | "dependency_failed" | "projection_failed" | "irreversible" | "unsupported_requirement" | "invalid_side_effect" | "invalid_classification" | "over_capacity" | "internal_error" | "lane_busy" | "projection_lag" | "unavailable";
+            error: "invalid_request" | "malformed_json" | "invalid_query" | "reserved_key" | "unauthorized" | "forbidden" | "policy_denied" | "self_approval" | "approver_role_required" | "check_role_required" | "cancel_not_allowed" | "unknown_check" | "not_found" | "mutation_not_found" | "batch_not_found" | "side_effect_not_found" | "parked_event_not_found" | "state_not_found" | "method_not_allowed" | "version_conflict" | "plan_changed" | "idempotency_conflict" | "request_in_progress" | "state_already_exists" | "mutation_not_pending" | "already_approved" | "no_approval_required" | "revert_conflict" | "already_compensated" | "mutation_not_applied" | "batch_not_pending" | "batch_not_retryable" | "side_effect_not_dead" | "request_timeout" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "headers_too_large" | "unknown_contract" | "unknown_transition" | "invalid_payload" | "effect_failed" | "guard_denied" | "unknown_dependency" | "dependency_failed" | "projection_failed" | "irreversible" | "unsupported_requirement" | "invalid_side_effect" | "invalid_classification" | "over_capacity" | "internal_error" | "lane_busy" | "projection_lag" | "unavailable";
             /** @description for people; do not parse it */
             message: string;
             /** @description what the code is about: the field, the current version, the violations, … */
@@ -1715,6 +1715,11 @@ export interface components {
             };
             /** @description optimistic concurrency: the state's version the change is based on (409 version_conflict otherwise) */
             expectedVersion?: number | null;
+            /**
+             * @description apply exactly this plan: a dry run's planHash; when the plan computed at admission has another hash (or none yet, with dependsOn not applied) 409 plan_changed with the current planHash, nothing recorded
+             * @example aeb5ae664966edc5fa3cb661b4e9fc306c2897f3472f9c83ea8a49fe8dde5e90
+             */
+            expectedPlanHash?: string | null;
             /** @description or the Idempotency-Key header (they must agree): a retry of the same request gets the first answer */
             idempotencyKey?: string | null;
             /** @description wait until these mutations are applied; fail if one ends otherwise */
@@ -2096,7 +2101,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `version_conflict`, `idempotency_conflict`, `request_in_progress`, `state_already_exists` */
+            /** @description `version_conflict`, `plan_changed`, `idempotency_conflict`, `request_in_progress`, `state_already_exists` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2104,7 +2109,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiError"] & {
                         /** @enum {unknown} */
-                        error?: "version_conflict" | "idempotency_conflict" | "request_in_progress" | "state_already_exists";
+                        error?: "version_conflict" | "plan_changed" | "idempotency_conflict" | "request_in_progress" | "state_already_exists";
                     };
                 };
             };

@@ -126,6 +126,27 @@ describe('dependsOn at admission', () => {
     expect(outcome).toMatchObject({ kind: 'deferred', status: 'pending' });
   });
 
+  it('refuses an expectedPlanHash while a dependency is not applied: there is no plan to compare it with, so it is plan_changed with no hash and nothing is recorded', () => {
+    const hash = 'a'.repeat(64);
+    const cases: Statuses[] = [{ [A]: 'applied', [B]: 'pending' }, { [B]: 'rejected' }];
+    for (const statuses of cases) {
+      for (const dryRun of [false, true]) {
+        const outcome = given(quota, created).when(dependent(statuses, { expectedPlanHash: hash, dryRun }));
+        expect(outcome).toEqual({
+          kind: 'rejected',
+          error: expect.objectContaining({ code: 'plan_changed', details: { expectedPlanHash: hash, planHash: null, dependencies: { [B]: statuses[B] } } }),
+        });
+      }
+    }
+  });
+
+  it('checks an expectedPlanHash against the plan when every dependency is already applied', () => {
+    const shown = given(quota, created).when(dependent({ [A]: 'applied' }, { dryRun: true }));
+    const hash = shown.kind === 'planned' ? shown.plan.hash : 'no plan';
+    expect(given(quota, created).when(dependent({ [A]: 'applied' }, { expectedPlanHash: hash }))).toMatchObject({ kind: 'recorded', status: 'applied', plan: { hash } });
+    expect(given(quota, created).when(dependent({ [A]: 'applied' }, { expectedPlanHash: 'b'.repeat(64) }))).toMatchObject({ kind: 'rejected', error: { code: 'plan_changed', details: { planHash: hash } } });
+  });
+
   it('keeps only the fixed classification defaults until it is planned (those computed from the state wait for the plan)', () => {
     const outcome = given(quota, created).when(dependent({ [B]: 'pending' }, { transition: 'raiseLimit', classification: { tags: ['prod'] } }, { name: 'cpu', by: 5_000 }));
     // raiseLimit computes `high` for a raise above 1,000, from the payload and state: not known yet.

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Policy } from '../policy/policy.js';
-import { given, recordHistory, submitCommand, TEST_NOW, testActor } from '../testing/decider-test-kit.js';
+import { given, recordedEvents, recordHistory, submitCommand, TEST_NOW, testActor } from '../testing/decider-test-kit.js';
 import { defineQuotaContract, type Quota } from '../testing/quota.contract.js';
 import type { MutationApplied, MutationDenied, MutationPending, MutationRequested } from './mutation-events.js';
-import type { SubmitOutcome } from './submit-mutation.js';
+import type { SubmitMutation, SubmitOutcome } from './submit-mutation.js';
 
 const ONE_DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -188,6 +188,53 @@ describe('decideSubmit', () => {
         suggestions: [],
         deniedAt: TEST_NOW,
       });
+    });
+  });
+
+  describe('given a plan shown earlier (expectedPlanHash)', () => {
+    const raise = (overrides: Partial<SubmitMutation> = {}) => submitCommand('setLimit', { name: 'storage', value: 5_000 }, overrides);
+    const shown = given(quota, createdWithStorage).when(raise({ dryRun: true }));
+    const shownHash = shown.kind === 'planned' ? shown.plan.hash : 'no plan';
+    /** The quota after someone else set another limit: version 3, so the same request plans differently. */
+    const movedOn = [...createdWithStorage, ...recordedEvents(given(quota, createdWithStorage).when(submitCommand('setLimit', { name: 'cpu', value: 8 }, { mutationId: 'other' })))];
+
+    it('when the plan is unchanged, then the mutation is recorded with exactly that plan', () => {
+      const outcome = recorded(given(quota, createdWithStorage).when(raise({ expectedPlanHash: shownHash })));
+      expect(outcome.status).toBe('pending');
+      expect(outcome.plan.hash).toBe(shownHash);
+      expect((outcome.events[0] as MutationRequested).data.planHash).toBe(shownHash);
+    });
+
+    it('when the state moved on since, then it is rejected as plan_changed with the current hash, and nothing is recorded', () => {
+      const current = given(quota, movedOn).when(raise({ dryRun: true }));
+      const currentHash = current.kind === 'planned' ? current.plan.hash : 'no plan';
+      expect(currentHash).not.toBe(shownHash);
+      const outcome = given(quota, movedOn).when(raise({ expectedPlanHash: shownHash }));
+      expect(outcome).toEqual({
+        kind: 'rejected',
+        error: {
+          code: 'plan_changed',
+          message: `the plan changed: expected plan ${shownHash} but tenant-quota/state-1 at version 3 gives plan ${currentHash}`,
+          details: { expectedPlanHash: shownHash, planHash: currentHash },
+        },
+      });
+      expect(recordedEvents(outcome)).toEqual([]);
+    });
+
+    it('when a dry run carries a stale hash, then it is refused the same way a submit would be', () => {
+      expect(given(quota, movedOn).when(raise({ dryRun: true, expectedPlanHash: shownHash }))).toMatchObject({ kind: 'rejected', error: { code: 'plan_changed', details: { expectedPlanHash: shownHash } } });
+    });
+
+    it('when the plan would be denied, then a matching hash records the denial and a stale one records nothing', () => {
+      const byAgent = { actor: testActor({ kind: 'agent' }) };
+      const deniedPlan = given(quota, createdWithStorage).when(raise({ ...byAgent, dryRun: true }));
+      const deniedHash = deniedPlan.kind === 'planned' ? deniedPlan.plan.hash : 'no plan';
+      expect(recorded(given(quota, createdWithStorage).when(raise({ ...byAgent, expectedPlanHash: deniedHash }))).status).toBe('denied');
+      expect(given(quota, movedOn).when(raise({ ...byAgent, expectedPlanHash: deniedHash }))).toMatchObject({ kind: 'rejected', error: { code: 'plan_changed' } });
+    });
+
+    it('when the expected version is stale too, then the version conflict is answered first', () => {
+      expect(given(quota, movedOn).when(raise({ expectedVersion: 2, expectedPlanHash: shownHash }))).toMatchObject({ kind: 'rejected', error: { code: 'version_conflict' } });
     });
   });
 

@@ -19,6 +19,12 @@ export interface SubmitMutation {
   actor: Actor;
   reason?: string;
   expectedVersion?: number;
+  /**
+   * Apply exactly this plan: the hash of a plan shown earlier (a dry run's `planHash`). When the
+   * plan computed at admission has another hash — or there is none yet, because a dependency is
+   * not applied — the submit is rejected `plan_changed` and nothing is recorded.
+   */
+  expectedPlanHash?: string;
   idempotencyKey?: string;
   dependsOn?: string[];
   /**
@@ -157,6 +163,15 @@ export function decideSubmit(command: SubmitMutation, lane: LaneState, contract:
   });
   if (!planned.ok) return { kind: 'rejected', error: planned.error };
   const { plan } = planned;
+  if (command.expectedPlanHash !== undefined && command.expectedPlanHash !== plan.hash) {
+    return {
+      kind: 'rejected',
+      error: domainError('plan_changed', `the plan changed: expected plan ${command.expectedPlanHash} but ${contract.stateType}/${command.stateId} at version ${lane.version} gives plan ${plan.hash}`, {
+        expectedPlanHash: command.expectedPlanHash,
+        planHash: plan.hash,
+      }),
+    };
+  }
   if (command.dryRun) return { kind: 'planned', plan };
 
   const requested = requestedEvent(command, contract.stateType, lane, dependsOn, {
@@ -223,6 +238,18 @@ function admitUnplanned(
 ): SubmitOutcome {
   const invalid = checkRequest({ contract, transition: command.transition, payload: command.payload, notBefore: command.notBefore });
   if (invalid) return { kind: 'rejected', error: invalid };
+  if (command.expectedPlanHash !== undefined) {
+    // No plan exists until the last dependency applies, so no hash can match; refusing records nothing (docs/protocol.md §3.9).
+    const unapplied = Object.fromEntries(dependsOn.filter((id) => statuses[id] !== 'applied').map((id) => [id, statuses[id]]));
+    return {
+      kind: 'rejected',
+      error: domainError('plan_changed', `no plan yet: a mutation is planned when its dependencies apply (${Object.keys(unapplied).join(', ')} not applied), so expectedPlanHash cannot match`, {
+        expectedPlanHash: command.expectedPlanHash,
+        planHash: null,
+        dependencies: unapplied,
+      }),
+    };
+  }
   const admission: Admission = {
     stateType: contract.stateType,
     stateId: command.stateId,

@@ -58,6 +58,7 @@ export class SubmitMutationController {
       'policy_denied',
       'state_not_found',
       'version_conflict',
+      'plan_changed',
       'idempotency_conflict',
       'request_in_progress',
       'state_already_exists',

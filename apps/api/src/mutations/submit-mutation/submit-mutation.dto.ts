@@ -22,6 +22,8 @@ import { DURATION_PATTERN, IsBoundedDuration, IsTextOfLength, IsTimestamp } from
 export const STATE_TYPE_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
 export const STATE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/;
 export const TAG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:\/-]{0,63}$/;
+/** A plan hash as answers carry it: SHA-256, 64 lower-case hex digits. */
+export const PLAN_HASH_PATTERN = /^[0-9a-f]{64}$/;
 const TIMESTAMP_RANGE = `an ISO 8601 date-time in the years ${ENVELOPE_LIMITS.minTimestampYear}-${ENVELOPE_LIMITS.maxTimestampYear}`;
 
 /** `null` on an optional envelope field means absent (docs/api.md "Requests"). */
@@ -54,6 +56,19 @@ export class SubmitMutationDto {
   @Min(0)
   @Max(ENVELOPE_LIMITS.maxVersion)
   expectedVersion?: number;
+
+  @ApiPropertyOptional({
+    ...optional,
+    pattern: PLAN_HASH_PATTERN.source,
+    minLength: 64,
+    maxLength: 64,
+    example: 'aeb5ae664966edc5fa3cb661b4e9fc306c2897f3472f9c83ea8a49fe8dde5e90',
+    description: "apply exactly this plan: a dry run's planHash; when the plan computed at admission has another hash (or none yet, with dependsOn not applied) 409 plan_changed with the current planHash, nothing recorded",
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(PLAN_HASH_PATTERN, { message: 'expectedPlanHash must be a planHash: 64 lower-case hex digits' })
+  expectedPlanHash?: string;
 
   @ApiPropertyOptional({ ...optional, minLength: 1, maxLength: 200, description: 'or the Idempotency-Key header (they must agree): a retry of the same request gets the first answer' })
   @IsOptional()

@@ -62,6 +62,7 @@ export class SubmitMutationHandler implements ICommandHandler<SubmitMutationComm
               actor,
               reason: request.reason,
               expectedVersion: request.expectedVersion,
+              expectedPlanHash: request.expectedPlanHash,
               idempotencyKey: request.idempotencyKey,
               dependsOn: request.dependsOn,
               dependencyStatuses,
