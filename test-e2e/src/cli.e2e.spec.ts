@@ -3,23 +3,12 @@ import { mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { waitFor } from '@countersign/event-store/testing';
 import { CLI_BIN, REPOSITORY, runCliProcess, type CliResult } from './support/cli-process.js';
 import { TEST_PRINCIPALS, type TestPrincipalName } from './support/principals.js';
 import { TestApi } from './support/test-api.js';
 
 // The built `countersign` binary as a process against a booted system (docs/cli.md).
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `accept` holds or the (generous) deadline passes; the caller asserts on what it got. */
-async function waitFor<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value) || Date.now() > deadline) return value;
-    await sleep(100);
-  }
-}
 
 describe('the countersign CLI against a running system', () => {
   let api: TestApi;
